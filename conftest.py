@@ -1,0 +1,29 @@
+"""Shared pytest set-up for tests/ and benchmarks/."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import recolor
+
+# "ci" runs more examples than a developer's quick loop; pick with
+# HYPOTHESIS_PROFILE=ci (set in .ci/run and the workflows).
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    available = [t.name for t in recolor.TECHNIQUES.values() if t.available]
+    missing = [
+        f"{t.name} (needs {t.requires})" for t in recolor.TECHNIQUES.values() if not t.available
+    ]
+    lines = [f"recolor {recolor.__version__}: techniques available: {', '.join(available)}"]
+    if missing:
+        lines.append(f"recolor: techniques SKIPPED for a missing extra: {', '.join(missing)}")
+    return lines

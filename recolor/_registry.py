@@ -1,0 +1,110 @@
+"""The registry of techniques: the single source of truth.
+
+Tests, benchmarks, the command line and the docs enumerate techniques from
+:data:`TECHNIQUES` and from nothing else. Adding a technique is one function
+decorated with :func:`register`, in a module imported by
+``recolor/techniques/__init__.py``.
+
+A technique whose optional package is missing stays in the registry, with
+``available`` false; calling it raises an ImportError that names the extra to
+install. Keeping it listed means the docs, the command line and the benchmark
+tables show the same set everywhere, and say what is missing rather than
+silently hiding it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["TECHNIQUES", "Technique", "TechniqueFunction", "register"]
+
+
+class TechniqueFunction(Protocol):
+    """The signature every technique shares."""
+
+    __name__: str
+
+    def __call__(
+        self, image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    ) -> npt.NDArray[np.uint8]: ...
+
+
+@dataclass(frozen=True)
+class Technique:
+    """One registered way of recolouring an image.
+
+    Attributes
+    ----------
+    name : str
+        The public function's name, also the key in :data:`TECHNIQUES`.
+    func : callable
+        ``func(image, old, new, *, tolerance=0) -> ndarray``.
+    description : str
+        One line saying how it works.
+    per_pixel_loop : bool
+        Whether it runs an interpreted Python loop over every pixel (seconds
+        per megapixel rather than milliseconds).
+    multithreaded : bool
+        Whether it may occupy several cores (OpenCV's and numba's thread pools).
+    requires : str or None
+        The optional package it needs, which is also the name of the extra
+        that installs it: ``pip install "recolor[numba]"``.
+    """
+
+    name: str
+    func: TechniqueFunction
+    description: str
+    per_pixel_loop: bool = False
+    multithreaded: bool = False
+    requires: str | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether its optional package, if any, can be imported here."""
+        return self.requires is None or importlib.util.find_spec(self.requires) is not None
+
+    def __call__(
+        self, image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    ) -> npt.NDArray[np.uint8]:
+        return self.func(image, old, new, tolerance=tolerance)
+
+
+_techniques: dict[str, Technique] = {}
+
+#: Every technique, by name, in the order they were registered. Read-only.
+TECHNIQUES: Mapping[str, Technique] = MappingProxyType(_techniques)
+
+F = TypeVar("F", bound=Callable[..., npt.NDArray[np.uint8]])
+
+
+def register(
+    description: str,
+    *,
+    per_pixel_loop: bool = False,
+    multithreaded: bool = False,
+    requires: str | None = None,
+) -> Callable[[F], F]:
+    """Register the decorated function as a technique and return it unchanged."""
+
+    def decorator(func: F) -> F:
+        name = func.__name__
+        if name in _techniques:
+            raise ValueError(f"a technique named {name!r} is already registered")
+        _techniques[name] = Technique(
+            name=name,
+            func=func,
+            description=description,
+            per_pixel_loop=per_pixel_loop,
+            multithreaded=multithreaded,
+            requires=requires,
+        )
+        return func
+
+    return decorator

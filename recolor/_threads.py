@@ -1,0 +1,71 @@
+"""Capping the threads that OpenCV and numba start on their own.
+
+The original experiment found OpenCV spreading over several cores unasked:
+a noisy neighbour on a shared machine. :func:`thread_limit` caps every
+thread pool a technique may use.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import cv2
+
+__all__ = ["THREADS_ENV_VAR", "get_thread_limit", "set_thread_limit", "thread_limit"]
+
+#: Environment variable read at import time for a default cap.
+THREADS_ENV_VAR = "RECOLOR_THREADS"
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def get_thread_limit() -> int:
+    """The number of threads OpenCV currently uses."""
+    return max(cv2.getNumThreads(), 1)
+
+
+def set_thread_limit(threads: int | None) -> None:
+    """Let OpenCV and numba use at most ``threads`` threads; None for all cores.
+
+    numba is only touched when it has already been imported, so the cap
+    never costs numba's import time; import it first (or call a numba
+    technique once) to cap it too.
+    """
+    if threads is None:
+        threads = available_cores()
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int or None, got {threads!r}")
+    cv2.setNumThreads(threads)
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+@contextmanager
+def thread_limit(threads: int | None) -> Iterator[None]:
+    """Cap OpenCV's and numba's threads inside a ``with`` block.
+
+    Examples
+    --------
+    >>> import recolor
+    >>> with recolor.thread_limit(1):
+    ...     out = recolor.recolor(recolor.sample_image(8, 8), (0, 0, 0, 0), (5, 3, 192, 255))
+    """
+    numba = sys.modules.get("numba")
+    saved_numba = numba.get_num_threads() if numba is not None else None
+    saved_cv2 = cv2.getNumThreads()
+    set_thread_limit(threads)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(saved_cv2)
+        if numba is not None and saved_numba is not None:
+            numba.set_num_threads(saved_numba)

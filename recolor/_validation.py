@@ -1,0 +1,170 @@
+"""The one validation helper every technique calls before doing any work.
+
+Every technique accepts exactly the same arguments and refuses exactly the same
+bad input, because all of them go through :func:`validate_request`. The error
+messages quote the bad value, say what was wrong and what would be right.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ColorLike", "Request", "validate_request"]
+
+#: An int (single-channel images only) or one int per channel.
+ColorLike = int | np.integer[Any] | tuple[int, ...] | list[int] | npt.NDArray[np.integer[Any]]
+
+_ALLOWED_CHANNELS = (1, 3, 4)
+_ALLOWED_SHAPES = "(H, W), (H, W, 1), (H, W, 3) or (H, W, 4)"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A validated recolor request, in the form the techniques work on.
+
+    Attributes
+    ----------
+    pixels : (H, W, C) ndarray of uint8
+        A view of the caller's image with an explicit channel axis. It may be
+        strided, Fortran-ordered or read-only; techniques must not write to it.
+    shape : tuple of int
+        The caller's image shape, which the result must have.
+    old, new, tolerance, lower, upper : tuple of int
+        One value per channel. ``lower`` and ``upper`` are the inclusive match
+        bounds ``old -/+ tolerance``, clipped to 0..255.
+    """
+
+    pixels: npt.NDArray[np.uint8]
+    shape: tuple[int, ...]
+    old: tuple[int, ...]
+    new: tuple[int, ...]
+    tolerance: tuple[int, ...]
+    lower: tuple[int, ...]
+    upper: tuple[int, ...]
+
+    @property
+    def channels(self) -> int:
+        return int(self.pixels.shape[2])
+
+    @property
+    def exact(self) -> bool:
+        """True when only pixels equal to ``old`` match (tolerance 0)."""
+        return self.lower == self.upper
+
+    def matches(self, pixel: tuple[int, ...]) -> bool:
+        """Whether one pixel, given as a tuple of ints, is to be recoloured."""
+        bounds = zip(self.lower, pixel, self.upper, strict=True)
+        return all(lo <= value <= hi for lo, value, hi in bounds)
+
+    def finish(self, result: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """Give a technique's (H, W, C) result the caller's shape, C-contiguous."""
+        return np.ascontiguousarray(result.reshape(self.shape))
+
+
+def validate_request(image: Any, old: Any, new: Any, tolerance: Any = 0) -> Request:
+    """Check the arguments every technique takes and normalise them.
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a uint8 ndarray, or a colour or the tolerance is
+        not made of integers.
+    ValueError
+        If ``image`` has the wrong shape, or a colour or the tolerance has the
+        wrong length or a value outside 0..255.
+    """
+    pixels = _check_image(image)
+    channels = pixels.shape[2]
+    old_values = _check_channel_values("old", old, channels)
+    new_values = _check_channel_values("new", new, channels)
+    tolerances = _check_channel_values("tolerance", tolerance, channels, broadcast=True)
+    return Request(
+        pixels=pixels,
+        shape=image.shape,
+        old=old_values,
+        new=new_values,
+        tolerance=tolerances,
+        lower=tuple(max(o - t, 0) for o, t in zip(old_values, tolerances, strict=False)),
+        upper=tuple(min(o + t, 255) for o, t in zip(old_values, tolerances, strict=False)),
+    )
+
+
+def _check_image(image: Any) -> npt.NDArray[np.uint8]:
+    if not isinstance(image, np.ndarray):
+        raise TypeError(
+            f"image must be a numpy.ndarray of uint8, got {type(image).__name__}; "
+            "convert a PIL image with numpy.asarray(img), or call recolor.recolor()"
+        )
+    if image.dtype != np.uint8:
+        raise TypeError(
+            f"image must have dtype uint8, got {image.dtype}; "
+            "convert it first, for example with skimage.util.img_as_ubyte"
+        )
+    if image.ndim not in (2, 3):
+        raise ValueError(
+            f"image must have shape {_ALLOWED_SHAPES}, got {image.ndim} dimensions "
+            f"with shape {image.shape}"
+        )
+    if image.ndim == 3 and image.shape[2] not in _ALLOWED_CHANNELS:
+        raise ValueError(
+            f"image must have 1, 3 or 4 channels (shape {_ALLOWED_SHAPES}), "
+            f"got {image.shape[2]} channels with shape {image.shape}"
+        )
+    if image.size == 0:
+        raise ValueError(f"image must have at least one pixel, got shape {image.shape}")
+    return image if image.ndim == 3 else image[:, :, np.newaxis]
+
+
+def _check_channel_values(
+    name: str, value: Any, channels: int, *, broadcast: bool = False
+) -> tuple[int, ...]:
+    """Return ``value`` as one int per channel, each in 0..255.
+
+    A bare integer is accepted for single-channel images, and for every
+    channel count when ``broadcast`` is true (the tolerance).
+    """
+    if _is_integer(value):
+        if not (broadcast or channels == 1):
+            raise ValueError(
+                f"{name} must have {channels} values, one per channel of the image, "
+                f"got the single value {value!r}; write it as a tuple such as "
+                f"{(0,) * channels}"
+            )
+        values: tuple[Any, ...] = (value,) * channels
+    elif isinstance(value, (tuple, list)):
+        values = tuple(value)
+    elif isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional, got an array of shape {value.shape}")
+        values = tuple(value.tolist())
+    else:
+        raise TypeError(
+            f"{name} must be an int or a sequence of {channels} ints, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if len(values) != channels:
+        raise ValueError(
+            f"{name} must have {channels} values, one per channel of the image, "
+            f"got {len(values)}: {value!r}"
+        )
+    for item in values:
+        if not _is_integer(item):
+            raise TypeError(
+                f"{name} must contain integers, got {item!r} ({type(item).__name__}) in {value!r}"
+            )
+        if not 0 <= item <= 255:
+            raise ValueError(f"{name} values must be in the range 0..255, got {item} in {value!r}")
+    return tuple(map(int, values))
+
+
+def _is_integer(value: Any) -> bool:
+    # bool is an int subclass, but True as a colour channel is surely a mistake.
+    # The exact-type test first: validation runs on every call, even 1x1 ones.
+    return type(value) is int or (
+        isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    )

@@ -1,0 +1,77 @@
+"""numba-compiled kernels. Importing this module imports numba.
+
+The loop bodies are written once, as per-row functions; the serial and the
+parallel kernels differ only in ``range`` against ``prange`` over rows. They
+are separate functions (not one compiled twice) because numba's on-disk
+cache keys compiled code by function, not by the ``parallel`` flag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy.typing as npt
+
+__all__ = [
+    "recolor_ranges_parallel",
+    "recolor_ranges_serial",
+    "recolor_words_parallel",
+    "recolor_words_serial",
+]
+
+Array = npt.NDArray[Any]
+
+
+@numba.njit(cache=True, nogil=True)
+def _words_row(words: Array, old_word: Any, new_word: Any, out: Array, row: int) -> None:
+    for column in range(words.shape[1]):
+        word = words[row, column]
+        out[row, column] = new_word if word == old_word else word
+
+
+@numba.njit(cache=True, nogil=True)
+def _ranges_row(
+    pixels: Array, lower: Array, upper: Array, new: Array, out: Array, row: int
+) -> None:
+    channels = pixels.shape[2]
+    for column in range(pixels.shape[1]):
+        match = True
+        for channel in range(channels):
+            value = pixels[row, column, channel]
+            if value < lower[channel] or value > upper[channel]:
+                match = False
+        for channel in range(channels):
+            out[row, column, channel] = new[channel] if match else pixels[row, column, channel]
+
+
+@numba.njit(cache=True, nogil=True)
+def recolor_words_serial(words: Array, old_word: Any, new_word: Any, out: Array) -> None:
+    for row in range(words.shape[0]):
+        _words_row(words, old_word, new_word, out, row)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def recolor_words_parallel(words: Array, old_word: Any, new_word: Any, out: Array) -> None:
+    for row in numba.prange(words.shape[0]):
+        _words_row(words, old_word, new_word, out, row)
+
+
+@numba.njit(cache=True, nogil=True)
+def recolor_ranges_serial(
+    pixels: Array,
+    lower: Array,
+    upper: Array,
+    new: Array,
+    out: Array,
+) -> None:
+    for row in range(pixels.shape[0]):
+        _ranges_row(pixels, lower, upper, new, out, row)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def recolor_ranges_parallel(
+    pixels: Array, lower: Array, upper: Array, new: Array, out: Array
+) -> None:
+    for row in numba.prange(pixels.shape[0]):
+        _ranges_row(pixels, lower, upper, new, out, row)

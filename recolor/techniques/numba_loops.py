@@ -1,0 +1,123 @@
+"""Techniques compiled with numba: the per-pixel loop at machine speed.
+
+numba is an optional extra (``pip install "recolor[numba]"``). Its kernels
+are compiled on first call and kept in numba's on-disk cache, so later
+processes only load them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from recolor._registry import register
+from recolor._validation import Request, validate_request
+from recolor.techniques.numpy_techniques import packed_words
+
+__all__ = ["numba_parallel", "numba_serial"]
+
+
+@register("numba-compiled loop on one word per pixel, single thread", requires="numba")
+def numba_serial(
+    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+) -> npt.NDArray[np.uint8]:
+    """Recolour with a numba-compiled loop on one thread.
+
+    Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``.
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array.
+
+    Raises
+    ------
+    ImportError
+        If numba is not installed.
+
+    Notes
+    -----
+    Exact matches on 1 or 4 channels compare one word per pixel; other cases
+    compare channel by channel against the tolerance bounds.
+    """
+    request = validate_request(image, old, new, tolerance)
+    kernels = _load_kernels("numba_serial")
+    return _run(request, kernels.recolor_words_serial, kernels.recolor_ranges_serial)
+
+
+@register(
+    "numba-compiled loop on one word per pixel, rows spread over threads",
+    multithreaded=True,
+    requires="numba",
+)
+def numba_parallel(
+    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+) -> npt.NDArray[np.uint8]:
+    """Recolour with a numba-compiled loop whose rows run on several threads.
+
+    Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``.
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array.
+
+    Raises
+    ------
+    ImportError
+        If numba is not installed.
+
+    Notes
+    -----
+    It uses ``numba.get_num_threads()`` threads; :func:`recolor.thread_limit`
+    caps them. The work is memory-bound, so a second core often gains little
+    while it keeps that core busy.
+    """
+    request = validate_request(image, old, new, tolerance)
+    kernels = _load_kernels("numba_parallel")
+    return _run(request, kernels.recolor_words_parallel, kernels.recolor_ranges_parallel)
+
+
+def _run(request: Request, words_kernel: Any, ranges_kernel: Any) -> npt.NDArray[np.uint8]:
+    packed = packed_words(request)
+    if packed is not None:
+        out_words = np.empty(packed.words.shape, dtype=packed.words.dtype)
+        words_kernel(packed.words, packed.old, packed.new, out_words)
+        return request.finish(out_words.view(np.uint8))
+    out = np.empty(request.pixels.shape, dtype=np.uint8)
+    ranges_kernel(
+        request.pixels,
+        np.array(request.lower, dtype=np.uint8),
+        np.array(request.upper, dtype=np.uint8),
+        np.array(request.new, dtype=np.uint8),
+        out,
+    )
+    return request.finish(out)
+
+
+def _load_kernels(technique: str) -> ModuleType:
+    try:
+        return importlib.import_module("recolor.techniques._numba_kernels")
+    except ImportError as error:
+        raise ImportError(
+            f"{technique} needs the optional package numba, which is not installed; "
+            'install it with: pip install "recolor[numba]"'
+        ) from error

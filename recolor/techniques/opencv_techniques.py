@@ -1,0 +1,106 @@
+"""Techniques built on OpenCV's native kernels."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from recolor._registry import register
+from recolor._validation import Request, validate_request
+
+__all__ = ["opencv_inrange", "opencv_native"]
+
+
+@register("OpenCV inRange mask, then numpy masked assignment on a copy", multithreaded=True)
+def opencv_inrange(
+    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+) -> npt.NDArray[np.uint8]:
+    """Recolour with the original experiment's ``cv2.inRange`` mask.
+
+    Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``.
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array.
+    """
+    request = validate_request(image, old, new, tolerance)
+    mask = _match_mask(request)
+    out = np.array(request.pixels, order="C")
+    out[mask != 0] = request.new
+    return request.finish(out)
+
+
+@register("OpenCV inRange mask, then a masked bitwise write, both native", multithreaded=True)
+def opencv_native(
+    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+) -> npt.NDArray[np.uint8]:
+    """Recolour with OpenCV doing both the match and the write.
+
+    Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``.
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array.
+
+    Notes
+    -----
+    OpenCV's masked operations leave ``dst`` alone where the mask is zero. An
+    exact match holds ``old``, so one masked XOR with ``old ^ new`` turns it
+    into ``new``. With a tolerance the matched pixels differ, so they are
+    cleared by a masked AND with zero, then set by a masked OR with ``new``.
+    """
+    request = validate_request(image, old, new, tolerance)
+    source = _contiguous_2d_or_3d(request)
+    mask = cv2.inRange(source, request.lower, request.upper)
+    out = source.copy()
+    if request.exact:
+        flip = tuple(o ^ n for o, n in zip(request.old, request.new, strict=False))
+        cv2.bitwise_xor(source, _constant(flip, source), dst=out, mask=mask)
+    else:
+        cv2.bitwise_and(out, _constant((0,) * request.channels, source), dst=out, mask=mask)
+        cv2.bitwise_or(out, _constant(request.new, source), dst=out, mask=mask)
+    return request.finish(out)
+
+
+def _match_mask(request: Request) -> npt.NDArray[np.uint8]:
+    mask = cv2.inRange(_contiguous_2d_or_3d(request), request.lower, request.upper)
+    return cast(npt.NDArray[np.uint8], mask)  # cv2's stubs type every Mat as numeric
+
+
+def _constant(color: tuple[int, ...], source: npt.NDArray[np.uint8]) -> Any:
+    """``color`` as the second operand of an OpenCV operation on ``source``.
+
+    A cv2 Scalar has four slots and we fill them all, since a bare number
+    would only reach the first channel. But OpenCV also reads an image of at
+    most 4 pixels as a Scalar, and then refuses the mask; for such tiny
+    images the colour goes in as a whole image instead.
+    """
+    if source.shape[0] * source.shape[1] <= 4:
+        return np.ascontiguousarray(np.broadcast_to(np.array(color, np.uint8), source.shape))
+    return tuple(float(c) for c in color) + (0.0,) * (4 - len(color))
+
+
+def _contiguous_2d_or_3d(request: Request) -> npt.NDArray[np.uint8]:
+    # OpenCV reads a 3-D array as a multi-channel image only when it is
+    # C-contiguous, and a single channel as a 2-D image.
+    pixels = request.pixels[:, :, 0] if request.channels == 1 else request.pixels
+    return np.ascontiguousarray(pixels)

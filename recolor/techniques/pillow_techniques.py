@@ -1,0 +1,124 @@
+"""Techniques built on Pillow's per-pixel access: interpreted Python loops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from recolor._registry import register
+from recolor._validation import Request, validate_request
+
+__all__ = ["pil_flattened_data", "pil_putpixel"]
+
+
+@register(
+    "Pillow pixel access in a nested Python loop, putpixel on each match",
+    per_pixel_loop=True,
+)
+def pil_putpixel(
+    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+) -> npt.NDArray[np.uint8]:
+    """Recolour with the original experiment's Pillow ``putpixel`` loop.
+
+    Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``.
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array.
+
+    Notes
+    -----
+    Unlike the original, it works on a copy, and indexes Pillow's pixel access
+    object as ``pix[x, y]`` (column, row), so non-square images come out right.
+    """
+    request = validate_request(image, old, new, tolerance)
+    canvas = _to_pillow(request)
+    pix = canvas.load()
+    assert pix is not None  # load() returns None only for images without data
+    width, height = canvas.size
+    new_pixel = _pillow_pixel(request.new)
+    for y in range(height):
+        for x in range(width):
+            if request.matches(_as_tuple(pix[x, y])):
+                canvas.putpixel((x, y), new_pixel)
+    return _from_pillow(canvas, request)
+
+
+@register(
+    "Pillow flattened pixel data through a Python list comprehension, then putdata",
+    per_pixel_loop=True,
+)
+def pil_flattened_data(
+    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+) -> npt.NDArray[np.uint8]:
+    """Recolour with the classic ``getdata``/``putdata`` list comprehension.
+
+    Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``.
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array.
+
+    Notes
+    -----
+    ``Image.getdata`` is deprecated since Pillow 12.1 (removal planned for
+    Pillow 14); its replacement ``Image.get_flattened_data`` returns the same
+    pixel sequence as a tuple. Older Pillow falls back to ``getdata``.
+    """
+    request = validate_request(image, old, new, tolerance)
+    canvas = _to_pillow(request)
+    new_pixel = _pillow_pixel(request.new)
+    if request.exact:
+        old_pixel = _pillow_pixel(request.old)
+        recoloured = [new_pixel if p == old_pixel else p for p in _flattened_data(canvas)]
+    else:
+        recoloured = [
+            new_pixel if request.matches(_as_tuple(p)) else p for p in _flattened_data(canvas)
+        ]
+    canvas.putdata(recoloured)  # type: ignore[arg-type]  # Pillow's stub omits int pixels
+    return _from_pillow(canvas, request)
+
+
+def _flattened_data(canvas: Image.Image) -> Any:
+    if hasattr(canvas, "get_flattened_data"):
+        return canvas.get_flattened_data()
+    return canvas.getdata()  # Pillow < 12.1
+
+
+def _to_pillow(request: Request) -> Image.Image:
+    # fromarray copies, so the caller's image is never touched; a single
+    # channel goes in as mode "L", which wants a 2-D array.
+    pixels = request.pixels[:, :, 0] if request.channels == 1 else request.pixels
+    return Image.fromarray(np.ascontiguousarray(pixels)).copy()
+
+
+def _from_pillow(canvas: Image.Image, request: Request) -> npt.NDArray[np.uint8]:
+    return request.finish(np.array(canvas, dtype=np.uint8))
+
+
+def _pillow_pixel(color: tuple[int, ...]) -> int | tuple[int, ...]:
+    # Mode "L" pixels are plain ints, the others tuples.
+    return color[0] if len(color) == 1 else color
+
+
+def _as_tuple(pixel: Any) -> tuple[int, ...]:
+    return (pixel,) if isinstance(pixel, int) else tuple(pixel)

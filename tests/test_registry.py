@@ -1,0 +1,99 @@
+"""The registry is the single, complete source of truth."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import sys
+
+import numpy as np
+import pytest
+
+import recolor
+import recolor.techniques
+from recolor import TECHNIQUES
+
+TECHNIQUE_PARAMETERS = ["image", "old", "new", "tolerance"]
+
+
+def _public_technique_functions() -> dict[str, object]:
+    """Every public function in recolor.techniques' modules with the technique signature."""
+    found: dict[str, object] = {}
+    for module_info in pkgutil.iter_modules(recolor.techniques.__path__):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"recolor.techniques.{module_info.name}")
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or func.__module__ != module.__name__:
+                continue
+            if list(inspect.signature(func).parameters) == TECHNIQUE_PARAMETERS:
+                found[name] = func
+    return found
+
+
+def test_every_public_technique_function_is_registered() -> None:
+    assert set(_public_technique_functions()) == set(TECHNIQUES)
+
+
+def test_every_registered_technique_is_public() -> None:
+    for name, technique in TECHNIQUES.items():
+        assert name in recolor.__all__
+        assert getattr(recolor, name) is technique.func
+        assert technique.name == name == technique.func.__name__
+
+
+def test_the_three_original_techniques_are_there() -> None:
+    assert {"pil_putpixel", "numpy_loop", "opencv_inrange"} <= set(TECHNIQUES)
+    assert len(TECHNIQUES) >= 8
+
+
+def test_techniques_share_one_signature() -> None:
+    for technique in TECHNIQUES.values():
+        parameters = inspect.signature(technique.func).parameters
+        assert list(parameters) == TECHNIQUE_PARAMETERS
+        assert parameters["tolerance"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters["tolerance"].default == 0
+
+
+def test_records_describe_the_techniques() -> None:
+    for technique in TECHNIQUES.values():
+        assert technique.description
+        assert "\n" not in technique.description
+        assert technique.func.__doc__, f"{technique.name} has no docstring"
+    assert TECHNIQUES["pil_putpixel"].per_pixel_loop
+    assert TECHNIQUES["numpy_loop"].per_pixel_loop
+    assert not TECHNIQUES["numba_serial"].per_pixel_loop
+    assert TECHNIQUES["numba_parallel"].multithreaded
+    assert TECHNIQUES["numba_serial"].requires == "numba"
+
+
+def test_registry_is_read_only() -> None:
+    with pytest.raises(TypeError):
+        TECHNIQUES["mine"] = TECHNIQUES["numpy_mask"]  # type: ignore[index]
+
+
+def test_registering_a_name_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="'numpy_mask' is already registered"):
+        recolor._registry.register("again")(recolor.numpy_mask)
+
+
+def test_without_numba_its_techniques_stay_listed_and_say_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A None entry in sys.modules makes "import numba" fail, as if it were absent.
+    monkeypatch.setitem(sys.modules, "numba", None)
+    monkeypatch.delitem(sys.modules, "recolor.techniques._numba_kernels", raising=False)
+    image = np.zeros((2, 2, 4), np.uint8)
+    for name in ("numba_serial", "numba_parallel"):
+        assert name in TECHNIQUES
+        assert not TECHNIQUES[name].available
+        with pytest.raises(
+            ImportError, match=rf"{name} needs .*numba.*pip install \"recolor\[numba\]\""
+        ):
+            TECHNIQUES[name].func(image, (0, 0, 0, 0), (1, 1, 1, 1))
+    chosen = recolor.fastest_technique(
+        np.zeros((999, 999, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
+    )
+    assert chosen.requires is None
+    assert recolor.recolor(image, (0, 0, 0, 0), (1, 1, 1, 1)).tolist() == [[[1, 1, 1, 1]] * 2] * 2

@@ -1,0 +1,149 @@
+"""Every technique refuses the same bad input, with a message that helps."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pytest
+
+import recolor
+from recolor import TECHNIQUES
+
+RGBA = np.zeros((4, 5, 4), dtype=np.uint8)
+RGB = np.zeros((4, 5, 3), dtype=np.uint8)
+GRAY = np.zeros((4, 5), dtype=np.uint8)
+OLD = (0, 0, 0, 0)
+NEW = (5, 3, 192, 255)
+
+
+class BadCall(NamedTuple):
+    image: Any
+    old: Any
+    new: Any
+    tolerance: Any
+    error: type[Exception]
+    message: str  # a regex every message must contain
+
+
+BAD_CALLS = {
+    "image-list": BadCall([[0, 0]], 0, 1, 0, TypeError, r"image must be a numpy.ndarray.*got list"),
+    "image-pil": BadCall(None, OLD, NEW, 0, TypeError, r"image must be a numpy.ndarray.*got Image"),
+    "image-float": BadCall(
+        RGBA.astype(float), OLD, NEW, 0, TypeError, r"image must have dtype uint8, got float64"
+    ),
+    "image-uint16": BadCall(
+        RGBA.astype(np.uint16), OLD, NEW, 0, TypeError, r"dtype uint8, got uint16"
+    ),
+    "image-bool": BadCall(GRAY.astype(bool), 0, 1, 0, TypeError, r"dtype uint8, got bool"),
+    "image-1d": BadCall(
+        np.zeros(8, np.uint8), 0, 1, 0, ValueError, r"image must have shape .*got 1 dimensions"
+    ),
+    "image-4d": BadCall(
+        np.zeros((2, 2, 2, 4), np.uint8), OLD, NEW, 0, ValueError, r"got 4 dimensions"
+    ),
+    "image-2-channels": BadCall(
+        np.zeros((3, 3, 2), np.uint8), (0, 0), (1, 1), 0, ValueError, r"1, 3 or 4 channels.*got 2"
+    ),
+    "image-5-channels": BadCall(
+        np.zeros((3, 3, 5), np.uint8), OLD, NEW, 0, ValueError, r"got 5 channels"
+    ),
+    "image-empty": BadCall(
+        np.zeros((0, 3, 4), np.uint8),
+        OLD,
+        NEW,
+        0,
+        ValueError,
+        r"at least one pixel, got shape \(0, 3, 4\)",
+    ),
+    "old-too-short": BadCall(
+        RGBA, (0, 0, 0), NEW, 0, ValueError, r"old must have 4 values.*got 3: \(0, 0, 0\)"
+    ),
+    "new-too-long": BadCall(RGB, (0, 0, 0), NEW, 0, ValueError, r"new must have 3 values.*got 4"),
+    "old-bare-int-for-rgba": BadCall(
+        RGBA, 0, NEW, 0, ValueError, r"old must have 4 values.*single value 0"
+    ),
+    "old-too-big": BadCall(
+        RGBA, (0, 0, 0, 256), NEW, 0, ValueError, r"old values must be in the range 0..255, got 256"
+    ),
+    "new-negative": BadCall(
+        RGBA,
+        OLD,
+        (5, -1, 192, 255),
+        0,
+        ValueError,
+        r"new values must be in the range 0..255, got -1",
+    ),
+    "old-float": BadCall(
+        RGBA, (0.0, 0, 0, 0), NEW, 0, TypeError, r"old must contain integers, got 0.0 \(float\)"
+    ),
+    "new-bool": BadCall(GRAY, 0, True, 0, TypeError, r"new must be an int or a sequence"),
+    "old-string": BadCall(
+        RGBA, "0,0,0,0", NEW, 0, TypeError, r"old must be an int or a sequence of 4 ints, got str"
+    ),
+    "old-none": BadCall(
+        RGBA, None, NEW, 0, TypeError, r"old must be an int or a sequence.*got NoneType"
+    ),
+    "old-2d-array": BadCall(
+        RGBA,
+        np.zeros((2, 2), int),
+        NEW,
+        0,
+        ValueError,
+        r"old must be one-dimensional, got an array of shape \(2, 2\)",
+    ),
+    "new-float-array": BadCall(
+        RGBA, OLD, np.array(NEW, float), 0, TypeError, r"new must contain integers, got 5.0"
+    ),
+    "gray-old-too-big": BadCall(
+        GRAY, 300, 1, 0, ValueError, r"old values must be in the range 0..255, got 300"
+    ),
+    "tolerance-negative": BadCall(
+        RGBA, OLD, NEW, -1, ValueError, r"tolerance values must be in the range 0..255, got -1"
+    ),
+    "tolerance-too-big": BadCall(
+        RGBA, OLD, NEW, (0, 0, 0, 256), ValueError, r"tolerance values .*got 256"
+    ),
+    "tolerance-wrong-length": BadCall(
+        RGBA, OLD, NEW, (1, 2), ValueError, r"tolerance must have 4 values.*got 2"
+    ),
+    "tolerance-float": BadCall(
+        RGBA, OLD, NEW, 0.5, TypeError, r"tolerance must be an int or a sequence.*got float 0.5"
+    ),
+    "tolerance-none": BadCall(
+        RGBA, OLD, NEW, None, TypeError, r"tolerance must be an int.*got NoneType"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+@pytest.mark.parametrize("bad", list(BAD_CALLS.values()), ids=list(BAD_CALLS))
+def test_bad_input_is_refused(name: str, bad: BadCall) -> None:
+    # Validation runs before any optional import, so even a technique whose
+    # extra is missing refuses bad input the same way.
+    image = bad.image
+    if image is None:
+        from PIL import Image
+
+        image = Image.new("RGBA", (4, 4))
+    with pytest.raises(bad.error, match=bad.message):
+        TECHNIQUES[name].func(image, bad.old, bad.new, tolerance=bad.tolerance)
+
+
+def test_bad_input_is_refused_by_recolor_too() -> None:
+    with pytest.raises(ValueError, match="old must have 4 values"):
+        recolor.recolor(RGBA, (0, 0, 0), NEW)
+
+
+def test_unknown_technique_lists_the_available_ones() -> None:
+    with pytest.raises(
+        ValueError, match=r"technique must be one of \[.*'numpy_mask'.*\].*got 'fastest'"
+    ):
+        recolor.recolor(RGBA, OLD, NEW, technique="fastest")
+
+
+def test_bad_input_leaves_the_image_alone() -> None:
+    image = np.zeros((3, 3, 4), np.uint8)
+    with pytest.raises(ValueError):
+        recolor.numpy_mask(image, OLD, (0, 0, 0, 999))
+    assert not image.any()
