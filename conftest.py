@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, settings
 
 import recolor
 
+pytest_plugins = ["benchmarks.plugin"]
+
 # "ci" runs more examples than a developer's quick loop; pick with
 # HYPOTHESIS_PROFILE=ci (set in .ci/run and the workflows).
 settings.register_profile("dev", max_examples=60, deadline=None)

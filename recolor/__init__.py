@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from recolor._api import fastest_technique, recolor
 from recolor._registry import TECHNIQUES, Technique
 from recolor._sample import BACKGROUND, sample_image
-from recolor._threads import set_thread_limit, thread_limit
+from recolor._threads import apply_env_thread_limit, set_thread_limit, thread_limit
 from recolor.techniques import (
     numba_parallel,
     numba_serial,
@@ -21,6 +21,8 @@ from recolor.techniques import (
     pil_flattened_data,
     pil_putpixel,
 )
+
+apply_env_thread_limit()
 
 try:
     __version__ = version("recolor")

@@ -16,7 +16,7 @@ __all__ = ["fastest_technique", "recolor"]
 # Fastest first, as measured on 998x998 RGBA (README, "Speed"). With a
 # tolerance, or 3 channels, the packed-word fast paths do not apply.
 _PREFERENCE_EXACT = ("numba_parallel", "numba_serial", "numpy_packed", "opencv_native")
-_PREFERENCE_RANGES = ("numba_parallel", "numba_serial", "opencv_native", "numpy_mask")
+_PREFERENCE_RANGES = ("opencv_native", "numba_parallel", "numba_serial", "numpy_mask")
 # Below this many pixels, starting numba's thread pool costs more than the
 # second core gains, so the serial kernel wins.
 _PARALLEL_MIN_PIXELS = 512 * 512

@@ -14,9 +14,16 @@ from contextlib import contextmanager
 
 import cv2
 
-__all__ = ["THREADS_ENV_VAR", "get_thread_limit", "set_thread_limit", "thread_limit"]
+__all__ = [
+    "THREADS_ENV_VAR",
+    "apply_env_thread_limit",
+    "available_cores",
+    "set_thread_limit",
+    "thread_limit",
+]
 
-#: Environment variable read at import time for a default cap.
+#: Environment variable with a default cap, applied when recolor is imported
+#: and again when numba is loaded.
 THREADS_ENV_VAR = "RECOLOR_THREADS"
 
 
@@ -27,9 +34,14 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def get_thread_limit() -> int:
-    """The number of threads OpenCV currently uses."""
-    return max(cv2.getNumThreads(), 1)
+def apply_env_thread_limit() -> None:
+    """Apply the cap in ``RECOLOR_THREADS``, if it is set."""
+    value = os.environ.get(THREADS_ENV_VAR, "").strip()
+    if not value:
+        return
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{THREADS_ENV_VAR} must be a positive integer, got {value!r}")
+    set_thread_limit(int(value))
 
 
 def set_thread_limit(threads: int | None) -> None:

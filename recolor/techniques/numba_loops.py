@@ -8,6 +8,7 @@ processes only load them.
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -15,10 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from recolor._registry import register
+from recolor._threads import apply_env_thread_limit
 from recolor._validation import Request, validate_request
 from recolor.techniques.numpy_techniques import packed_words
 
 __all__ = ["numba_parallel", "numba_serial"]
+
+_KERNELS = "recolor.techniques._numba_kernels"
 
 
 @register("numba-compiled loop on one word per pixel, single thread", requires="numba")
@@ -114,10 +118,14 @@ def _run(request: Request, words_kernel: Any, ranges_kernel: Any) -> npt.NDArray
 
 
 def _load_kernels(technique: str) -> ModuleType:
+    first_load = _KERNELS not in sys.modules
     try:
-        return importlib.import_module("recolor.techniques._numba_kernels")
+        kernels = importlib.import_module(_KERNELS)
     except ImportError as error:
         raise ImportError(
             f"{technique} needs the optional package numba, which is not installed; "
             'install it with: pip install "recolor[numba]"'
         ) from error
+    if first_load:
+        apply_env_thread_limit()  # numba was not there to be capped at import
+    return kernels

@@ -1,0 +1,1 @@
+"""recolor's benchmark suite: ``pytest --benchmark-only`` (see README)."""

@@ -1,0 +1,23 @@
+"""Every technique on the sample portrait at every size, grouped by size.
+
+Each group holds the numpy.copy reference, so every time also reads "x copy".
+Interpreted per-pixel loops run only at sizes where a call takes seconds at
+most, but always at 998x998, the original experiment's size.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.cases import Case, reference_cases, size_cases
+from benchmarks.plugin import Race
+
+
+@pytest.mark.parametrize("case", reference_cases(), ids=lambda case: case.key)
+def test_copy_reference(race: Race, case: Case) -> None:
+    race.run(case)
+
+
+@pytest.mark.parametrize("case", size_cases(), ids=lambda case: case.key)
+def test_technique(race: Race, case: Case) -> None:
+    race.run(case)

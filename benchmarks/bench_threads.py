@@ -1,0 +1,18 @@
+"""Each multithreaded technique on one thread and on every core, side by side.
+
+The CPU column of the summary shows how many cores each really occupies:
+the original experiment's noisy-neighbour point.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.cases import Case, thread_cases
+from benchmarks.plugin import Race
+from recolor._threads import available_cores
+
+
+@pytest.mark.parametrize("case", thread_cases(available_cores()), ids=lambda case: case.key)
+def test_threads(race: Race, case: Case) -> None:
+    race.run(case)

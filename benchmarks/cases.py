@@ -1,0 +1,188 @@
+"""What the benchmarks measure: sizes, cases and inputs, enumerated from the registry.
+
+A :class:`Case` is one technique on one input; its ``key`` names it in the
+baseline. Inputs come from seeded, cached factories, so building them is
+never timed and every benchmark of a size sees the same pixels.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks.yardsticks import yardstick_call
+from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image
+from recolor.testing import reference_recolor
+
+#: The original experiment's colours.
+OLD = BACKGROUND
+NEW = (5, 3, 192, 255)
+
+#: Square sizes raced; 998 is the original experiment's.
+SIZES = (256, 998, 2048, 4096)
+ORIGINAL_SIZE = 998
+#: A JPEG background is never exactly one colour: the tolerance group.
+JPEG_TOLERANCE = 8
+#: Interpreted per-pixel loops run only up to this size (seconds per call
+#: beyond it), and always at the original experiment's size.
+LOOP_MAX_SIZE = ORIGINAL_SIZE
+#: The per-pixel loops are confirmed on a crop this big: their cost per pixel
+#: does not depend on the size, and a full-size call takes seconds.
+LOOP_CONFIRM_SIZE = 256
+
+#: RECOLOR_BENCH_SLOWDOWN="name=1.5[,name=factor...]" makes those techniques
+#: slower by busy-waiting after each call: how the gate itself is tested.
+SLOWDOWN_ENV_VAR = "RECOLOR_BENCH_SLOWDOWN"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One technique (or the copy reference) on one input."""
+
+    technique: str  # a registry name, or "copy" for the numpy.copy reference
+    size: int
+    tolerance: int = 0
+    threads: int | None = None  # None: the session's thread setting
+
+    @property
+    def key(self) -> str:
+        """The case's name in the baseline and in benchmark ids."""
+        parts = [f"{self.size}x{self.size}", self.technique]
+        if self.tolerance:
+            parts.append(f"tol{self.tolerance}")
+        if self.threads is not None:
+            parts.append(f"threads{self.threads}")
+        return "-".join(parts)
+
+    @property
+    def group(self) -> str:
+        if self.threads is not None:
+            return f"threads {self.size}x{self.size}"
+        if self.tolerance:
+            return f"{self.size}x{self.size} tolerance {self.tolerance}"
+        return f"{self.size}x{self.size}"
+
+    @property
+    def per_pixel_loop(self) -> bool:
+        return self.technique != "copy" and TECHNIQUES[self.technique].per_pixel_loop
+
+    def confirm_case(self) -> Case:
+        """The case a confirmation (and the baseline) measures in worker processes."""
+        if self.per_pixel_loop and self.size > LOOP_CONFIRM_SIZE:
+            return Case(self.technique, LOOP_CONFIRM_SIZE, self.tolerance, self.threads)
+        return self
+
+
+def runs_at(technique: Technique, size: int) -> bool:
+    return not technique.per_pixel_loop or size <= LOOP_MAX_SIZE
+
+
+def size_cases() -> list[Case]:
+    """Every technique at every size it runs at, then the tolerance group."""
+    cases = [
+        Case(name, size)
+        for size in SIZES
+        for name, technique in TECHNIQUES.items()
+        if runs_at(technique, size)
+    ]
+    # Loops are left out here: they are seconds a call at this size, and their
+    # tolerance path is proven by the tests.
+    cases += [
+        Case(name, ORIGINAL_SIZE, JPEG_TOLERANCE)
+        for name, technique in TECHNIQUES.items()
+        if not technique.per_pixel_loop
+    ]
+    return cases
+
+
+def reference_cases() -> list[Case]:
+    """The numpy.copy reference in every group."""
+    return [Case("copy", size) for size in SIZES] + [Case("copy", ORIGINAL_SIZE, JPEG_TOLERANCE)]
+
+
+def thread_cases(cores: int) -> list[Case]:
+    """Each multithreaded technique on one thread and on every core, at 998x998."""
+    counts = sorted({1, cores})
+    return [
+        Case(name, ORIGINAL_SIZE, threads=threads)
+        for name, technique in TECHNIQUES.items()
+        if technique.multithreaded
+        for threads in counts
+    ]
+
+
+@cache
+def image_for(size: int) -> npt.NDArray[np.uint8]:
+    """The sample portrait at ``size`` x ``size``, read-only and cached."""
+    image = sample_image(size, size)
+    image.flags.writeable = False
+    return image
+
+
+@cache
+def expected_for(size: int, tolerance: int) -> npt.NDArray[np.uint8]:
+    return reference_recolor(image_for(size), OLD, NEW, tolerance=tolerance)
+
+
+def call_for(case: Case) -> Callable[[], Any]:
+    """A no-argument call that runs the case once, slowed down if asked."""
+    image = image_for(case.size)
+    if case.technique == "copy":
+        return lambda: np.copy(image)
+    func = slowed(case.technique, TECHNIQUES[case.technique].func)
+    tolerance = case.tolerance
+    return lambda: func(image, OLD, NEW, tolerance=tolerance)
+
+
+def copy_call(case: Case) -> Callable[[], Any]:
+    """numpy.copy of the case's image: the reference the tables read "x copy" by.
+
+    numpy.copy reads and writes every byte once, the floor for any technique
+    that returns a new image.
+    """
+    image = image_for(case.size)
+    return lambda: np.copy(image)
+
+
+def yardstick_for(case: Case) -> Callable[[], Any]:
+    """What the gate divides this case's time by: see benchmarks/yardsticks.py."""
+    return yardstick_call(case.technique, image_for(case.size))
+
+
+def slowdowns() -> dict[str, float]:
+    """The slowdown factors asked for in RECOLOR_BENCH_SLOWDOWN."""
+    spec = os.environ.get(SLOWDOWN_ENV_VAR, "").strip()
+    factors: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, factor = item.partition("=")
+        if name not in TECHNIQUES or not factor:
+            raise ValueError(
+                f"{SLOWDOWN_ENV_VAR} must be name=factor[,name=factor...] with names from "
+                f"{sorted(TECHNIQUES)}, got {spec!r}"
+            )
+        factors[name] = float(factor)
+    return factors
+
+
+def slowed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, busy-waiting ``(factor - 1)`` times its own duration after each call."""
+    factor = slowdowns().get(name)
+    if factor is None:
+        return func
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        result = func(*args, **kwargs)
+        deadline = time.perf_counter() + (factor - 1) * (time.perf_counter() - start)
+        while time.perf_counter() < deadline:
+            pass
+        return result
+
+    return slow

@@ -1,0 +1,211 @@
+"""The regression gate: is a case slower than the committed baseline?
+
+The decision, for each case (see README, "The regression gate"):
+
+1. Screen. The pytest-benchmark median, divided by a numpy.copy of the same
+   image timed right after it in the same process ("x copy"), is compared
+   with the baseline's. At or below ``SCREEN_FACTOR`` times the baseline the
+   case passes at once: that is nearly every case on an unchanged tree.
+2. Confirm. A suspect is measured again in ``WORKERS`` fresh worker
+   processes (pyperf's remedy for per-process luck: memory layout, core,
+   neighbours), each timing the case and the copy reference in alternating
+   rounds. The pooled per-round "x copy" ratios are compared with the
+   baseline's, recorded the same way, by a one-sided Mann-Whitney U test
+   (asv's test on raw samples). The case fails only when the change is both
+   significant (p < ``ALPHA``) and larger than ``FAIL_FACTOR``.
+
+Dividing by the copy reference makes the figures portable between machines;
+the factor absorbs what it does not; confirming in fresh processes keeps one
+unlucky process from failing a run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cases import Case
+from benchmarks.yardsticks import yardstick_name
+from recolor._atomic import atomic_write
+
+#: Above this change in the first measurement, a case is measured again.
+SCREEN_FACTOR = 1.15
+#: A confirmed change must exceed this factor to fail. Measured noise on a
+#: shared 2-core machine: README, "The regression gate".
+FAIL_FACTOR = 1.25
+#: Significance level of the one-sided Mann-Whitney U test.
+ALPHA = 0.01
+#: Fresh processes a confirmation (and a baseline recording) uses.
+WORKERS = 3
+#: Alternating rounds each worker times.
+ROUNDS = 7
+LOOP_ROUNDS = 3
+
+BASELINE_FORMAT = 1
+DEFAULT_BASELINE = Path(__file__).with_name("baseline.json")
+RECORD_COMMAND = "python -m pytest --benchmark-only --recolor-record-baseline"
+
+
+class BaselineError(Exception):
+    """The baseline file cannot be used; the message says what to do."""
+
+
+class BaselineMissing(BaselineError):
+    """There is no baseline file: the gate has nothing to compare with."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the gate decided about one case, in words a person can act on."""
+
+    case: Case
+    regressed: bool
+    baseline: float  # time over the yardstick's time
+    current: float
+    threshold: float
+    p_value: float | None = None
+
+    @property
+    def change(self) -> float:
+        return self.current / self.baseline
+
+    def describe(self) -> str:
+        how = "confirmed in fresh processes" if self.p_value is not None else "first measurement"
+        p = f", p = {self.p_value:.2g}" if self.p_value is not None else ""
+        yardstick = yardstick_name(self.case.technique)
+        return (
+            f"{self.case.technique} at {self.case.key} got slower: {self.current:.4g}x its "
+            f"{yardstick} yardstick against the baseline's {self.baseline:.4g}x, "
+            f"{self.change:.2f} times the baseline, above the threshold of "
+            f"{self.threshold:.2f} ({how}{p})"
+        )
+
+
+# ----------------------------------------------------------------- baseline
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """The baseline's cases by key; BaselineError with advice when it is unusable."""
+    if not path.exists():
+        raise BaselineMissing(
+            f"no benchmark baseline at {path}, so nothing was compared. Record one on this "
+            f"machine with: {RECORD_COMMAND}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != BASELINE_FORMAT
+            or not isinstance(data.get("cases"), dict)
+        ):
+            raise ValueError(f"expected format {BASELINE_FORMAT} with a 'cases' table")
+    except (OSError, ValueError) as error:
+        raise BaselineError(
+            f"the benchmark baseline {path} is unreadable ({error}). Restore it with "
+            f"'git checkout -- {path.name}' or re-record it with: {RECORD_COMMAND}"
+        ) from error
+    cases: dict[str, Any] = data["cases"]
+    return cases
+
+
+def write_baseline(path: Path, cases: dict[str, Any], machine: dict[str, Any]) -> None:
+    """Write the baseline atomically, merging into the cases already there."""
+    try:
+        existing = load_baseline(path)
+    except BaselineError:
+        existing = {}
+    data = {
+        "format": BASELINE_FORMAT,
+        "recorded_with": RECORD_COMMAND,
+        "machine": machine,
+        "cases": dict(sorted({**existing, **cases}.items())),
+    }
+    text = json.dumps(data, indent=1) + "\n"
+    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+
+
+# ----------------------------------------------------------------- decision
+
+
+def screen(case: Case, x_copy: float, baseline_case: dict[str, Any]) -> Verdict:
+    """The first look: is this case suspiciously slower than its baseline?"""
+    baseline = float(baseline_case["x_yardstick"])
+    return Verdict(case, x_copy / baseline > SCREEN_FACTOR, baseline, x_copy, SCREEN_FACTOR)
+
+
+def confirm(case: Case, baseline_case: dict[str, Any]) -> Verdict:
+    """Measure a suspect again in fresh processes and decide."""
+    baseline_samples = [float(s) for s in baseline_case["confirm_samples"]]
+    samples = measure_in_workers(case.confirm_case())
+    baseline = statistics.median(baseline_samples)
+    current = statistics.median(samples)
+    p_value = mann_whitney_greater(samples, baseline_samples)
+    regressed = current / baseline > FAIL_FACTOR and p_value < ALPHA
+    return Verdict(case, regressed, baseline, current, FAIL_FACTOR, p_value)
+
+
+def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) -> float:
+    """One-sided p-value that ``sample`` tends to be larger than ``reference``.
+
+    The Mann-Whitney U test with the normal approximation, corrected for
+    ties and continuity, as asv applies it to raw benchmark samples.
+    """
+    n1, n2 = len(sample), len(reference)
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    pooled = sorted([(value, 0) for value in sample] + [(value, 1) for value in reference])
+    ranks = [0.0] * len(pooled)
+    tie_term = 0.0
+    start = 0
+    while start < len(pooled):
+        end = start
+        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[start][0]:
+            end += 1
+        for index in range(start, end + 1):
+            ranks[index] = (start + end) / 2 + 1
+        tied = end - start + 1
+        tie_term += tied**3 - tied
+        start = end + 1
+    rank_sum = sum(rank for rank, (_, group) in zip(ranks, pooled, strict=True) if group == 0)
+    u = rank_sum - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if variance <= 0:
+        return 1.0
+    z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+# ----------------------------------------------------------------- workers
+
+
+def measure_in_workers(case: Case, workers: int = WORKERS) -> list[float]:
+    """Per-round "x copy" ratios of ``case`` from ``workers`` fresh processes, pooled."""
+    samples: list[float] = []
+    for _ in range(workers):
+        samples += run_worker([case])[case.key]
+    return samples
+
+
+def run_worker(cases: Sequence[Case]) -> dict[str, list[float]]:
+    """Run ``python -m benchmarks.worker`` on ``cases``; its ratios by case key."""
+    request = json.dumps([case.__dict__ for case in cases])
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worker"],
+        input=request,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parent.parent,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"benchmark worker failed:\n{completed.stderr}")
+    result: dict[str, list[float]] = json.loads(completed.stdout)
+    return result

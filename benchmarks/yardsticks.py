@@ -1,0 +1,71 @@
+"""What the gate divides a case's time by, so that the machine's mood cancels out.
+
+A shared machine drifts: a neighbour takes the second core, the clock
+steps down, memory gets busier. A yardstick that leans on the same resource
+as the case drifts with it, so their ratio holds still. None uses recolor's
+code, so a slower technique never slows its own yardstick.
+
+- ``copy``: numpy.copy of the same image, memory bandwidth on one core, for
+  vectorised techniques. It is also the reference the tables read "x copy" by.
+- ``python``: a list comprehension over pixel tuples, the interpreter's
+  speed, for per-pixel loops.
+- ``parallel-copy``: a numba copy split over the same threads, for
+  multithreaded techniques, which slow down when a neighbour takes a core.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from recolor import TECHNIQUES
+
+#: Pixels the interpreter yardstick walks through: a few milliseconds.
+PYTHON_PIXELS = 64 * 1024
+
+
+def yardstick_name(technique: str) -> str:
+    if technique == "copy":
+        return "copy"
+    record = TECHNIQUES[technique]
+    if record.per_pixel_loop:
+        return "python"
+    if record.multithreaded:
+        return "parallel-copy"
+    return "copy"
+
+
+def yardstick_call(technique: str, image: npt.NDArray[np.uint8]) -> Callable[[], Any]:
+    name = yardstick_name(technique)
+    if name == "python":
+        pixels = _python_pixels()
+        old, new = (0, 0, 0, 0), (5, 3, 192, 255)
+        return lambda: [new if pixel == old else pixel for pixel in pixels]
+    if name == "parallel-copy":
+        parallel_copy = _parallel_copy()
+        return lambda: parallel_copy(image, np.empty_like(image))
+    return lambda: np.copy(image)
+
+
+@functools.cache
+def _python_pixels() -> list[tuple[int, ...]]:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 2, size=(PYTHON_PIXELS, 4), dtype=np.uint8)
+    return [tuple(pixel) for pixel in pixels.tolist()]
+
+
+@functools.cache
+def _parallel_copy() -> Callable[..., Any]:
+    import numba  # only multithreaded techniques, all numba's, use this yardstick
+
+    @numba.njit(parallel=True, nogil=True)
+    def parallel_copy(source: Any, out: Any) -> Any:
+        for row in numba.prange(source.shape[0]):
+            out[row] = source[row]
+        return out
+
+    return parallel_copy

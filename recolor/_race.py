@@ -1,0 +1,97 @@
+"""``recolor bench``: race every technique on one image, the original experiment's way.
+
+Timing and CPU accounting come from :mod:`recolor.timing`, the same code the
+benchmark suite uses. Techniques and the copy reference take turns round by
+round, so a machine that slows down mid-run slows all of them alike.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from recolor._registry import TECHNIQUES
+from recolor.timing import time_interleaved
+
+__all__ = ["COPY", "RaceResult", "race", "slow_loops_skipped"]
+
+#: The reference row: numpy.copy of the same image, the memory-bandwidth floor.
+COPY = "numpy.copy"
+#: Interpreted per-pixel loops are left out above this many pixels: they
+#: take seconds per megapixel, and each is timed ``repeat`` times.
+LOOP_MAX_PIXELS = 1_000_000
+
+
+@dataclass(frozen=True)
+class RaceResult:
+    """One technique on one image."""
+
+    technique: str
+    width: int
+    height: int
+    median: float
+    cpu_utilization: float
+    x_fastest: float
+    x_copy: float
+
+    @property
+    def megapixels_per_second(self) -> float:
+        return self.width * self.height / 1e6 / self.median
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "technique": self.technique,
+            "width": self.width,
+            "height": self.height,
+            "median_seconds": self.median,
+            "megapixels_per_second": self.megapixels_per_second,
+            "x_fastest": self.x_fastest,
+            "x_copy": self.x_copy,
+            "cpu_utilization": self.cpu_utilization,
+        }
+
+
+def slow_loops_skipped(image: npt.NDArray[np.uint8]) -> list[str]:
+    """The per-pixel loops :func:`race` leaves out on this image."""
+    if image.shape[0] * image.shape[1] <= LOOP_MAX_PIXELS:
+        return []
+    return [name for name, technique in TECHNIQUES.items() if technique.per_pixel_loop]
+
+
+def race(
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    repeat: int = 5,
+    on_round: Callable[[], object] | None = None,
+) -> list[RaceResult]:
+    """Time every available technique and numpy.copy on ``image``, fastest first."""
+    skipped = set(slow_loops_skipped(image))
+    calls: dict[str, Callable[[], Any]] = {COPY: lambda: np.copy(image)}
+    for name, technique in TECHNIQUES.items():
+        if technique.available and name not in skipped:
+            calls[name] = functools.partial(technique.func, image, old, new, tolerance=tolerance)
+    timings = time_interleaved(calls, rounds=repeat, min_round_time=0.02, on_round=on_round)
+    fastest = min(timing.median for name, timing in timings.items() if name != COPY)
+    copy = timings[COPY].median
+    height, width = image.shape[:2]
+    results = [
+        RaceResult(
+            technique=name,
+            width=width,
+            height=height,
+            median=timing.median,
+            cpu_utilization=timing.cpu_utilization,
+            x_fastest=timing.median / fastest,
+            x_copy=timing.median / copy,
+        )
+        for name, timing in timings.items()
+    ]
+    return sorted(results, key=lambda result: result.median)

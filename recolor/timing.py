@@ -1,0 +1,194 @@
+"""Timing, CPU accounting and memory peaks: shared by the benchmark suite and ``recolor bench``.
+
+Everything here measures one thing the same way wherever it is used:
+
+- :func:`time_interleaved` runs several functions round-robin, so that a
+  machine that slows down mid-run slows all of them alike, and returns the
+  seconds per call of every round plus the CPU utilization.
+- :class:`CpuMeter` measures process CPU seconds per wall second over a block:
+  how many cores the code in it really occupied.
+- :func:`peak_bytes` is the peak memory allocated by one call, as tracemalloc
+  sees it (numpy reports its buffers to tracemalloc; OpenCV and Pillow do not).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import psutil
+
+__all__ = [
+    "CpuMeter",
+    "Timing",
+    "calibrate_iterations",
+    "cpu_seconds",
+    "first_call_seconds",
+    "peak_bytes",
+    "time_interleaved",
+]
+
+_PROCESS = psutil.Process()
+
+
+def cpu_seconds() -> float:
+    """User plus system CPU seconds of this process, all threads included."""
+    times = _PROCESS.cpu_times()
+    return float(times.user + times.system)
+
+
+class CpuMeter:
+    """Process CPU seconds per wall second over a ``with`` block.
+
+    1.0 means one core busy the whole time; 2.0, two cores.
+
+    Examples
+    --------
+    >>> with CpuMeter() as meter:
+    ...     _ = sum(range(100_000))
+    >>> meter.utilization > 0
+    True
+    """
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._cpu_start = cpu_seconds()
+        self._wall_start = time.perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.wall += time.perf_counter() - self._wall_start
+        self.cpu += cpu_seconds() - self._cpu_start
+
+    @property
+    def utilization(self) -> float:
+        return self.cpu / self.wall if self.wall > 0 else 0.0
+
+
+@dataclass
+class Timing:
+    """Seconds per call, one sample per round, and the CPU used meanwhile."""
+
+    samples: list[float] = field(default_factory=list)
+    cpu: CpuMeter = field(default_factory=CpuMeter)
+    iterations: int = 1
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def cpu_utilization(self) -> float:
+        return self.cpu.utilization
+
+
+def calibrate_iterations(func: Callable[[], Any], min_round_time: float) -> int:
+    """How many calls make one round last at least ``min_round_time`` seconds."""
+    iterations = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(iterations):
+            func()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_round_time or iterations >= 1 << 20:
+            return iterations
+        # Aim a little past the target so one more doubling is rarely needed.
+        iterations = max(
+            iterations * 2, int(iterations * 1.2 * min_round_time / max(elapsed, 1e-9))
+        )
+
+
+def time_interleaved(
+    funcs: Mapping[str, Callable[[], Any]],
+    *,
+    rounds: int,
+    min_round_time: float = 0.01,
+    warmup: bool = True,
+    on_round: Callable[[], object] | None = None,
+) -> dict[str, Timing]:
+    """Time every function for ``rounds`` rounds, taking turns within each round.
+
+    Each round of a function is as many back-to-back calls as make it last
+    ``min_round_time`` (calibrated once, after one warm-up call); its sample
+    is the mean seconds per call in that round. ``on_round`` is called after
+    each round, for a progress bar.
+    """
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    timings: dict[str, Timing] = {}
+    for name, func in funcs.items():
+        if warmup:
+            func()
+        timings[name] = Timing(iterations=calibrate_iterations(func, min_round_time))
+    for _ in range(rounds):
+        for name, func in funcs.items():
+            timing = timings[name]
+            with timing.cpu:
+                start = time.perf_counter()
+                for _ in range(timing.iterations):
+                    func()
+                elapsed = time.perf_counter() - start
+            timing.samples.append(elapsed / timing.iterations)
+        if on_round is not None:
+            on_round()
+    return timings
+
+
+def peak_bytes(func: Callable[[], Any]) -> int:
+    """Peak memory allocated during one call of ``func``, in bytes, by tracemalloc."""
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        baseline, _ = tracemalloc.get_traced_memory()
+        func()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return max(peak - baseline, 0)
+
+
+_FIRST_CALL_SCRIPT = """
+import json, sys, time
+import recolor
+image = recolor.sample_image({width}, {height})
+technique = recolor.TECHNIQUES[{name!r}].func
+start = time.perf_counter()
+technique(image, recolor.BACKGROUND, (5, 3, 192, 255))
+first = time.perf_counter() - start
+start = time.perf_counter()
+technique(image, recolor.BACKGROUND, (5, 3, 192, 255))
+json.dump({{"first": first, "second": time.perf_counter() - start}}, sys.stdout)
+"""
+
+
+def first_call_seconds(name: str, width: int = 998, height: int = 998) -> dict[str, float]:
+    """A technique's first call in a fresh process, and its second, in seconds.
+
+    For numba techniques the first call compiles the kernels, or loads them
+    from numba's on-disk cache; the second is the steady state.
+    """
+    script = _FIRST_CALL_SCRIPT.format(name=name, width=width, height=height)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    timings: dict[str, float] = json.loads(completed.stdout)
+    return timings

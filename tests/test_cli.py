@@ -1,0 +1,366 @@
+"""The recolor command line, driven through main(argv) and a subprocess, on real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import recolor
+from recolor.cli import main, parse_color
+from recolor.testing import assert_image_equal, reference_recolor
+
+OLD = (0, 0, 0, 0)
+NEW = (5, 3, 192, 255)
+
+
+@pytest.fixture
+def portrait(tmp_path: Path) -> Path:
+    path = tmp_path / "portrait.png"
+    Image.fromarray(recolor.sample_image(40, 30)).save(path)
+    return path
+
+
+def _open(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        image.load()
+        return image.copy()
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# ----------------------------------------------------------------- apply
+
+
+def test_apply_recolours_a_png(portrait: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.png"
+    assert main(["apply", str(portrait), str(out)]) == 0
+    expected = reference_recolor(np.asarray(_open(portrait)), OLD, NEW)
+    assert_image_equal(np.asarray(_open(out)), expected)
+
+
+@pytest.mark.parametrize("color", ["#0503c0ff", "5,3,192,255", "5, 3, 192, 255"])
+def test_apply_takes_colours_in_every_spelling(portrait: Path, tmp_path: Path, color: str) -> None:
+    out = tmp_path / "out.png"
+    assert main(["apply", str(portrait), str(out), "--old", "#00000000", "--new", color]) == 0
+    assert tuple(np.asarray(_open(out))[0, 0]) == NEW
+
+
+def test_apply_with_tolerance_and_technique(portrait: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.png"
+    args = ["apply", str(portrait), str(out), "--tolerance", "0,0,0,1", "--technique", "numpy_mask"]
+    assert main(args) == 0
+    expected = reference_recolor(np.asarray(_open(portrait)), OLD, NEW, tolerance=(0, 0, 0, 1))
+    assert_image_equal(np.asarray(_open(out)), expected)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp", ".tif", ".bmp", ".jpg"])
+def test_apply_writes_the_format_of_the_suffix(portrait: Path, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"out{suffix}"
+    assert main(["apply", str(portrait), str(out)]) == 0
+    expected_format = {
+        ".png": "PNG",
+        ".webp": "WEBP",
+        ".tif": "TIFF",
+        ".bmp": "BMP",
+        ".jpg": "JPEG",
+    }
+    with Image.open(out) as image:
+        assert image.format == expected_format[suffix]
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected_mode"),
+    [("P", "RGB"), ("LA", "RGBA"), ("1", "L"), ("I;16", "L"), ("CMYK", "RGB")],
+)
+def test_apply_converts_other_modes_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, expected_mode: str
+) -> None:
+    source = tmp_path / ("in.tif" if mode in ("CMYK", "I;16") else "in.png")
+    Image.fromarray(recolor.sample_image(12, 9)).convert("RGB").convert(mode).save(source)
+    out = tmp_path / "out.png"
+    channels = {"L": 1, "RGB": 3, "RGBA": 4}[expected_mode]
+    assert (
+        main(
+            [
+                "apply",
+                str(source),
+                str(out),
+                "--old",
+                ",".join(["0"] * channels),
+                "--new",
+                ",".join(["9"] * channels),
+            ]
+        )
+        == 0
+    )
+    assert f"converted from mode {mode} to {expected_mode}" in capsys.readouterr().err
+    assert _open(out).mode == expected_mode
+
+
+def test_apply_gray_image_takes_one_value_colours(tmp_path: Path) -> None:
+    source, out = tmp_path / "gray.png", tmp_path / "out.png"
+    Image.fromarray(np.array([[0, 7], [7, 0]], np.uint8)).save(source)
+    assert main(["apply", str(source), str(out), "--old", "7", "--new", "200"]) == 0
+    assert np.asarray(_open(out)).tolist() == [[0, 200], [200, 0]]
+
+
+def test_apply_refuses_to_overwrite_without_force(
+    portrait: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.png"
+    out.write_bytes(b"precious")
+    assert main(["apply", str(portrait), str(out)]) == 1
+    assert "already exists; pass --force" in _error_line(capsys)
+    assert out.read_bytes() == b"precious"
+    assert main(["apply", str(portrait), str(out), "--force"]) == 0
+    assert _open(out).size == (40, 30)
+
+
+def test_apply_several_files_to_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = []
+    for index in range(3):
+        path = tmp_path / f"in{index}.png"
+        Image.fromarray(recolor.sample_image(20, 10, seed=index)).save(path)
+        inputs.append(str(path))
+    out_dir = tmp_path / "out"
+    assert main(["apply", *inputs, "--out-dir", str(out_dir)]) == 0
+    assert _files(out_dir) == ["in0.png", "in1.png", "in2.png"]
+    assert "3/3" in capsys.readouterr().err  # the progress bar
+
+
+def test_apply_several_files_reports_each_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.png"
+    Image.fromarray(recolor.sample_image(20, 10)).save(good)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png")
+    out_dir = tmp_path / "out"
+    assert main(["apply", str(good), str(bad), "--out-dir", str(out_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.png: not an image file Pillow can read" in err
+    assert "1 of 2 images failed" in err
+    assert _files(out_dir) == ["good.png"]
+
+
+@pytest.mark.parametrize(
+    ("make_input", "args", "message"),
+    [
+        (None, [], r"missing.png: no such file"),
+        (lambda p: p.write_bytes(b"garbage"), [], r"not an image file Pillow can read"),
+        (lambda p: p.write_bytes(_truncated_png()), [], r"unreadable or corrupt image"),
+        (
+            "portrait",
+            ["--old", "0,0,0"],
+            r"--old has 3 values but the image is RGBA with 4 channels; give 4 values",
+        ),
+        ("portrait", ["--new", "1,2"], r"--new has 2 values but the image is RGBA with 4 channels"),
+        ("portrait", ["--tolerance", "1,2"], r"tolerance must have 4 values"),
+    ],
+)
+def test_apply_errors_are_one_line_and_leave_no_file(
+    tmp_path: Path, portrait: Path, capsys: pytest.CaptureFixture[str], make_input, args, message
+) -> None:
+    source = portrait if make_input == "portrait" else tmp_path / "missing.png"
+    if callable(make_input):
+        make_input(source)
+    out_dir = tmp_path / "outputs"
+    out_dir.mkdir()
+    assert main(["apply", str(source), str(out_dir / "out.png"), *args]) == 1
+    assert pytest.importorskip("re").search(message, _error_line(capsys))
+    assert _files(out_dir) == []
+
+
+@pytest.mark.parametrize("color", ["red", "#12345", "1,2,300", "-1,0,0", "#gg0000"])
+def test_apply_bad_colour_string_is_a_usage_error(
+    portrait: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], color: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["apply", str(portrait), str(tmp_path / "out.png"), f"--old={color}"])
+    assert exit_info.value.code == 2
+    assert "is not a colour" in _error_line(capsys)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_apply_refuses_a_decompression_bomb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "big.png"
+    Image.new("RGBA", (64, 64)).save(source)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 4096 pixels is over the limit
+    out = tmp_path / "out.png"
+    assert main(["apply", str(source), str(out)]) == 1
+    assert "decompression bomb" in _error_line(capsys)
+    assert not out.exists()
+
+
+def test_apply_unknown_suffix_is_refused_before_any_work(
+    portrait: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", str(portrait), str(tmp_path / "out.xyz")]) == 1
+    assert "cannot tell the format from the suffix '.xyz'" in _error_line(capsys)
+    assert _files(tmp_path) == ["portrait.png"]
+
+
+def test_apply_failure_while_writing_leaves_no_partial_or_stray_file(
+    portrait: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken_save(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
+        fp.write(b"half an ima")  # type: ignore[attr-defined]
+        raise OSError("disk full")
+
+    out = tmp_path / "out.png"
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    assert main(["apply", str(portrait), str(out)]) == 1
+    assert "could not be written (disk full)" in _error_line(capsys)
+    assert _files(tmp_path) == ["portrait.png"]
+
+
+def test_apply_jpeg_output_drops_alpha_and_says_so(
+    portrait: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jpg"
+    assert main(["apply", str(portrait), str(out)]) == 0
+    assert "JPEG has no alpha channel" in capsys.readouterr().err
+    assert _open(out).mode == "RGB"
+
+
+def test_apply_wrong_number_of_paths(portrait: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["apply", str(portrait)]) == 1
+    assert "apply takes INPUT OUTPUT, or INPUT... --out-dir DIR" in _error_line(capsys)
+
+
+def _truncated_png() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.fromarray(recolor.sample_image(64, 64)).save(buffer, format="PNG")
+    return buffer.getvalue()[:200]
+
+
+def test_parse_color() -> None:
+    assert parse_color("#0503C0") == (5, 3, 192)
+    assert parse_color("7") == (7,)
+
+
+# ----------------------------------------------------------------- techniques
+
+
+def test_techniques_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["techniques"]) == 0
+    out = capsys.readouterr().out
+    for technique in recolor.TECHNIQUES.values():
+        assert technique.name in out
+        assert technique.description in out
+    assert "available here" in out
+
+
+# ----------------------------------------------------------------- bench
+
+
+def test_bench_races_every_technique_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "race.json"
+    assert (
+        main(["bench", "--size", "64x48", "--repeat", "1", "--threads", "1", "--json", str(report)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    for column in ["median", "MP/s", "x fastest", "x copy", "CPU"]:
+        assert column in out
+    results = json.loads(report.read_text())["results"]
+    names = {r["technique"] for r in results}
+    available = {t.name for t in recolor.TECHNIQUES.values() if t.available}
+    assert names == available | {"numpy.copy"}
+    assert min(r["x_fastest"] for r in results if r["technique"] != "numpy.copy") == 1.0
+
+
+def test_bench_on_the_users_own_image_at_two_sizes_with_a_plot(
+    portrait: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    chart = tmp_path / "race.png"
+    args = [
+        "bench",
+        "--image",
+        str(portrait),
+        "--size",
+        "16x16",
+        "32x24",
+        "--repeat",
+        "1",
+        "--plot",
+        str(chart),
+    ]
+    assert main(args) == 0
+    with Image.open(chart) as image:
+        assert image.format == "PNG"
+        assert image.size[0] > image.size[1]  # two panels side by side
+
+
+def test_bench_plot_without_matplotlib_says_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["bench", "--size", "8x8", "--plot", str(tmp_path / "chart.png")]) == 1
+    assert 'pip install "recolor[plot]"' in _error_line(capsys)
+    assert not (tmp_path / "chart.png").exists()
+
+
+@pytest.mark.parametrize("size", ["998", "0x5", "axb"])
+def test_bench_bad_size_is_a_usage_error(size: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["bench", "--size", size])
+    assert "is not a size" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- as a program
+
+
+def test_python_dash_m_recolor_runs_as_a_subprocess(portrait: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.png"
+    completed = subprocess.run(
+        [sys.executable, "-m", "recolor", "apply", str(portrait), str(out), "--new", "#0503c0ff"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert out.exists()
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "recolor",
+            "apply",
+            str(tmp_path / "nope.png"),
+            str(tmp_path / "x.png"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"recolor: error: {tmp_path / 'nope.png'}: no such file"
