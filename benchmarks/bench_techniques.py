@@ -12,6 +12,9 @@ import pytest
 from benchmarks.cases import Case, reference_cases, size_cases
 from benchmarks.plugin import Race
 
+# Half a second of rounds a case keeps the whole suite within its 4 minutes.
+pytestmark = pytest.mark.benchmark(max_time=0.5)
+
 
 @pytest.mark.parametrize("case", reference_cases(), ids=lambda case: case.key)
 def test_copy_reference(race: Race, case: Case) -> None:

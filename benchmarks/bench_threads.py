@@ -12,6 +12,8 @@ from benchmarks.cases import Case, thread_cases
 from benchmarks.plugin import Race
 from recolor._threads import available_cores
 
+pytestmark = pytest.mark.benchmark(max_time=0.5)
+
 
 @pytest.mark.parametrize("case", thread_cases(available_cores()), ids=lambda case: case.key)
 def test_threads(race: Race, case: Case) -> None:

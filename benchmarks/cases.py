@@ -33,8 +33,8 @@ JPEG_TOLERANCE = 8
 #: Interpreted per-pixel loops run only up to this size (seconds per call
 #: beyond it), and always at the original experiment's size.
 LOOP_MAX_SIZE = ORIGINAL_SIZE
-#: The per-pixel loops are confirmed on a crop this big: their cost per pixel
-#: does not depend on the size, and a full-size call takes seconds.
+#: The gate measures per-pixel loops on an image this big: their cost per
+#: pixel does not depend on the size, and a full-size call takes seconds.
 LOOP_CONFIRM_SIZE = 256
 
 #: RECOLOR_BENCH_SLOWDOWN="name=1.5[,name=factor...]" makes those techniques
@@ -74,7 +74,7 @@ class Case:
         return self.technique != "copy" and TECHNIQUES[self.technique].per_pixel_loop
 
     def confirm_case(self) -> Case:
-        """The case a confirmation (and the baseline) measures in worker processes."""
+        """The case the gate measures for this one (the same, but for loops)."""
         if self.per_pixel_loop and self.size > LOOP_CONFIRM_SIZE:
             return Case(self.technique, LOOP_CONFIRM_SIZE, self.tolerance, self.threads)
         return self

@@ -2,25 +2,29 @@
 
 The decision, for each case (see README, "The regression gate"):
 
-1. Screen. The pytest-benchmark median, divided by a numpy.copy of the same
-   image timed right after it in the same process ("x copy"), is compared
-   with the baseline's. At or below ``SCREEN_FACTOR`` times the baseline the
-   case passes at once: that is nearly every case on an unchanged tree.
+The figure compared is :func:`measure_ratios`: the case and its yardstick
+(benchmarks/yardsticks.py) timed in alternating rounds, one ratio per round.
+The baseline holds those ratios from ``RECORD_WORKERS`` fresh processes.
+
+1. Screen. The ratios measured in the pytest process itself: when their
+   median is at most ``SCREEN_FACTOR`` times the baseline's, the case passes
+   at once. That is nearly every case on an unchanged tree.
 2. Confirm. A suspect is measured again in ``WORKERS`` fresh worker
    processes (pyperf's remedy for per-process luck: memory layout, core,
-   neighbours), each timing the case and the copy reference in alternating
-   rounds. The pooled per-round "x copy" ratios are compared with the
-   baseline's, recorded the same way, by a one-sided Mann-Whitney U test
-   (asv's test on raw samples). The case fails only when the change is both
-   significant (p < ``ALPHA``) and larger than ``FAIL_FACTOR``.
+   neighbours). Their pooled ratios are compared with the baseline's by a
+   one-sided Mann-Whitney U test on the raw samples (asv's test). The case
+   fails only when the change is both significant (p < ``ALPHA``) and larger
+   than ``FAIL_FACTOR``.
 
-Dividing by the copy reference makes the figures portable between machines;
-the factor absorbs what it does not; confirming in fresh processes keeps one
-unlucky process from failing a run.
+Dividing by a yardstick that leans on the same resource as the case makes
+the figures portable between machines and moods of one machine; the factor
+absorbs what it does not; confirming in fresh processes keeps one unlucky
+process from failing a run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import statistics
@@ -31,9 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cases import Case
+from benchmarks.cases import Case, call_for, yardstick_for
 from benchmarks.yardsticks import yardstick_name
 from recolor._atomic import atomic_write
+from recolor._threads import thread_limit
+from recolor.timing import time_interleaved
 
 #: Above this change in the first measurement, a case is measured again.
 SCREEN_FACTOR = 1.15
@@ -42,9 +48,10 @@ SCREEN_FACTOR = 1.15
 FAIL_FACTOR = 1.25
 #: Significance level of the one-sided Mann-Whitney U test.
 ALPHA = 0.01
-#: Fresh processes a confirmation (and a baseline recording) uses.
+#: Fresh processes a confirmation uses, and a baseline recording.
 WORKERS = 3
-#: Alternating rounds each worker times.
+RECORD_WORKERS = 5
+#: Alternating rounds each measurement times, and for interpreted loops.
 ROUNDS = 7
 LOOP_ROUNDS = 3
 
@@ -67,7 +74,7 @@ class Verdict:
 
     case: Case
     regressed: bool
-    baseline: float  # time over the yardstick's time
+    baseline: float  # median of the case's time over its yardstick's, per round
     current: float
     threshold: float
     p_value: float | None = None
@@ -134,21 +141,41 @@ def write_baseline(path: Path, cases: dict[str, Any], machine: dict[str, Any]) -
 # ----------------------------------------------------------------- decision
 
 
-def screen(case: Case, x_copy: float, baseline_case: dict[str, Any]) -> Verdict:
-    """The first look: is this case suspiciously slower than its baseline?"""
-    baseline = float(baseline_case["x_yardstick"])
-    return Verdict(case, x_copy / baseline > SCREEN_FACTOR, baseline, x_copy, SCREEN_FACTOR)
+def screen(case: Case, baseline_case: dict[str, Any]) -> Verdict:
+    """The first look, in this process: is the case suspiciously slower than its baseline?"""
+    baseline = statistics.median(baseline_case["samples"])
+    current = statistics.median(measure_ratios(case.confirm_case()))
+    return Verdict(case, current / baseline > SCREEN_FACTOR, baseline, current, SCREEN_FACTOR)
 
 
 def confirm(case: Case, baseline_case: dict[str, Any]) -> Verdict:
     """Measure a suspect again in fresh processes and decide."""
-    baseline_samples = [float(s) for s in baseline_case["confirm_samples"]]
-    samples = measure_in_workers(case.confirm_case())
+    baseline_samples = [float(s) for s in baseline_case["samples"]]
+    confirm_case = case.confirm_case()
+    samples = measure_in_workers([confirm_case])[confirm_case.key]
     baseline = statistics.median(baseline_samples)
     current = statistics.median(samples)
     p_value = mann_whitney_greater(samples, baseline_samples)
     regressed = current / baseline > FAIL_FACTOR and p_value < ALPHA
     return Verdict(case, regressed, baseline, current, FAIL_FACTOR, p_value)
+
+
+def measure_ratios(case: Case) -> list[float]:
+    """Time ``case`` and its yardstick in alternating rounds; their ratio in each round."""
+    # Without a thread count of its own, a case runs with the session's:
+    # RECOLOR_THREADS, which worker processes inherit.
+    with thread_limit(case.threads) if case.threads else contextlib.nullcontext():
+        timings = time_interleaved(
+            {"yardstick": yardstick_for(case), "case": call_for(case)},
+            rounds=LOOP_ROUNDS if case.per_pixel_loop else ROUNDS,
+            min_round_time=0.02,
+        )
+    return [
+        case_seconds / yardstick_seconds
+        for case_seconds, yardstick_seconds in zip(
+            timings["case"].samples, timings["yardstick"].samples, strict=True
+        )
+    ]
 
 
 def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) -> float:
@@ -186,12 +213,13 @@ def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) ->
 # ----------------------------------------------------------------- workers
 
 
-def measure_in_workers(case: Case, workers: int = WORKERS) -> list[float]:
-    """Per-round "x copy" ratios of ``case`` from ``workers`` fresh processes, pooled."""
-    samples: list[float] = []
+def measure_in_workers(cases: Sequence[Case], workers: int = WORKERS) -> dict[str, list[float]]:
+    """:func:`measure_ratios` of ``cases`` in ``workers`` fresh processes, pooled by case key."""
+    pooled: dict[str, list[float]] = {case.key: [] for case in cases}
     for _ in range(workers):
-        samples += run_worker([case])[case.key]
-    return samples
+        for key, samples in run_worker(cases).items():
+            pooled[key] += samples
+    return pooled
 
 
 def run_worker(cases: Sequence[Case]) -> dict[str, list[float]]:

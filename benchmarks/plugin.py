@@ -29,7 +29,6 @@ from benchmarks.cases import (
     copy_call,
     expected_for,
     image_for,
-    yardstick_for,
 )
 from benchmarks.yardsticks import yardstick_name
 from recolor import TECHNIQUES
@@ -74,7 +73,6 @@ class Outcome:
     case: Case
     median: float
     x_copy: float
-    x_yardstick: float  # what the gate compares
     cpu_utilization: float
     bytes_per_pixel: float | None
     first_call: float | None = None
@@ -90,7 +88,7 @@ class RaceSession:
     baseline_problem: str | None = None
     baseline_unusable: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
-    recorded: dict[str, Any] = field(default_factory=dict)
+    recorded: list[Case] = field(default_factory=list)
 
     @property
     def timing(self) -> bool:
@@ -124,6 +122,16 @@ def pytest_configure(config: pytest.Config) -> None:
             session.baseline_problem = str(error)
             session.baseline_unusable = not isinstance(error, gate.BaselineMissing)
     config.stash[_SESSION] = session
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under --benchmark-only, deselect the tests rather than list hundreds as skipped."""
+    if not config.option.benchmark_only:
+        return
+    keep = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -219,13 +227,8 @@ class Race:
 
     def _measure_extras(self, case: Case, meter: CpuMeter) -> Outcome:
         median = float(self.benchmark.stats.stats.median)
-        references = {"copy": copy_call(case)}
-        if yardstick_name(case.technique) != "copy":
-            references["yardstick"] = yardstick_for(case)
         with _threads(case):
-            timings = time_interleaved(references, rounds=7)
-        copy_median = timings["copy"].median
-        yardstick_median = timings.get("yardstick", timings["copy"]).median
+            copy_median = time_interleaved({"copy": copy_call(case)}, rounds=7)["copy"].median
         memory_size = LOOP_MEMORY_SIZE if case.per_pixel_loop else case.size
         memory_call = call_for(Case(case.technique, memory_size, case.tolerance, case.threads))
         bytes_per_pixel = peak_bytes(memory_call) / memory_size**2
@@ -238,7 +241,6 @@ class Race:
             case,
             median,
             x_copy=median / copy_median,
-            x_yardstick=median / yardstick_median,
             cpu_utilization=meter.utilization,
             bytes_per_pixel=bytes_per_pixel,
             first_call=first_call,
@@ -248,8 +250,6 @@ class Race:
         info["megapixels"] = case.size**2 / 1e6
         info["megapixels_per_second"] = case.size**2 / 1e6 / median
         info["x_copy"] = outcome.x_copy
-        info["yardstick"] = yardstick_name(case.technique)
-        info["x_yardstick"] = outcome.x_yardstick
         info["cpu_utilization"] = outcome.cpu_utilization
         info["peak_bytes_per_pixel"] = bytes_per_pixel
         if first_call is not None:
@@ -261,7 +261,7 @@ class Race:
         if case.technique == "copy":
             return
         if self.session.recording:
-            self.session.recorded[case.key] = {"x_yardstick": outcome.x_yardstick, "case": case}
+            self.session.recorded.append(case)
             return
         if self.session.baseline_unusable:
             # A baseline that is there but broken must not pass unnoticed.
@@ -272,7 +272,8 @@ class Race:
         if baseline_case is None:
             self.benchmark.extra_info["gate"] = "no baseline for this case"
             return
-        verdict = gate.screen(case, outcome.x_yardstick, baseline_case)
+        verdict = gate.screen(case, baseline_case)
+        self.benchmark.extra_info["gate_yardstick"] = yardstick_name(case.technique)
         self.benchmark.extra_info["gate_change"] = outcome.change = verdict.change
         if not verdict.regressed:
             return
@@ -307,20 +308,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def record_baseline(race_session: RaceSession) -> None:
     """Measure every case run in fresh workers and write the baseline."""
-    entries = race_session.recorded
-    confirm_cases = {entry["case"].confirm_case() for entry in entries.values()}
-    pooled: dict[str, list[float]] = {case.key: [] for case in confirm_cases}
-    for _ in range(gate.WORKERS):
-        for key, samples in gate.run_worker(sorted(confirm_cases, key=lambda c: c.key)).items():
-            pooled[key] += samples
+    confirm_cases = {case.key: case.confirm_case() for case in race_session.recorded}
+    unique = sorted(set(confirm_cases.values()), key=lambda case: case.key)
+    pooled = gate.measure_in_workers(unique, workers=gate.RECORD_WORKERS)
     cases = {
         key: {
-            "yardstick": yardstick_name(entry["case"].technique),
-            "x_yardstick": entry["x_yardstick"],
-            "confirm_case": entry["case"].confirm_case().key,
-            "confirm_samples": pooled[entry["case"].confirm_case().key],
+            "yardstick": yardstick_name(confirm.technique),
+            "measured_as": confirm.key,
+            "samples": [round(sample, 6) for sample in pooled[confirm.key]],
         }
-        for key, entry in entries.items()
+        for key, confirm in confirm_cases.items()
     }
     gate.write_baseline(race_session.config.option.recolor_baseline, cases, machine_facts())
 
@@ -356,7 +353,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         write("CPU: process CPU seconds per wall second while timed (2.00 = two cores busy).")
         write("peak B/px: peak memory allocated per call per pixel, as tracemalloc sees it.")
         write(
-            "vs base: time over its yardstick against the baseline's; above "
+            "vs base: time over its yardstick, against the baseline's; above "
             f"{gate.SCREEN_FACTOR} a case is measured again in {gate.WORKERS} fresh "
             f"processes, and fails above {gate.FAIL_FACTOR} if the change is significant."
         )

@@ -78,7 +78,7 @@ class Technique:
 
 _techniques: dict[str, Technique] = {}
 
-#: Every technique, by name, in the order they were registered. Read-only.
+#: Every technique, by name, sorted by name. Read-only.
 TECHNIQUES: Mapping[str, Technique] = MappingProxyType(_techniques)
 
 F = TypeVar("F", bound=Callable[..., npt.NDArray[np.uint8]])
@@ -105,6 +105,11 @@ def register(
             multithreaded=multithreaded,
             requires=requires,
         )
+        # Sorted by name, whatever the import order, so that listings and
+        # test ids are stable.
+        ordered = sorted(_techniques.items())
+        _techniques.clear()
+        _techniques.update(ordered)
         return func
 
     return decorator

@@ -51,8 +51,8 @@ def test_unreadable_baseline_says_how_to_restore_it(tmp_path: Path, content: str
 
 def test_write_baseline_merges_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
-    gate.write_baseline(path, {"a": {"x_yardstick": 1.0}}, {"cores": 2})
-    gate.write_baseline(path, {"b": {"x_yardstick": 2.0}}, {"cores": 2})
+    gate.write_baseline(path, {"a": {"samples": [1.0]}}, {"cores": 2})
+    gate.write_baseline(path, {"b": {"samples": [2.0]}}, {"cores": 2})
     assert set(gate.load_baseline(path)) == {"a", "b"}
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
 
@@ -92,7 +92,7 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
     recorded = _run(bench_dir, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
     recorded.assert_outcomes(passed=1)
     cases = json.loads(baseline.read_text())["cases"]
-    assert len(cases["64x64-numpy_packed"]["confirm_samples"]) == gate.WORKERS * gate.ROUNDS
+    assert len(cases["64x64-numpy_packed"]["samples"]) == gate.RECORD_WORKERS * gate.ROUNDS
 
     unchanged = _run(bench_dir, f"--recolor-baseline={baseline}")
     unchanged.assert_outcomes(passed=1)

@@ -1,0 +1,112 @@
+"""The GitHub Actions workflows, checked offline.
+
+actionlint and the GitHub workflow schema run in .ci/check-workflows; these
+tests check what neither knows: the inputs of github-action-benchmark at the
+commit the workflow pins, and the project's own rules for the workflows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ACTION = "benchmark-action/github-action-benchmark"
+# The action's inputs, copied from its action.yml at the pinned commit.
+ACTION_INPUTS = json.loads(
+    (Path(__file__).parent / "data" / "github-action-benchmark-inputs.json").read_text()
+)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    workflow: dict[str, Any] = yaml.safe_load(path.read_text())
+    # PyYAML reads the key `on` as True (YAML 1.1); put it back.
+    if True in workflow:
+        workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def _benchmark_action_steps() -> list[dict[str, Any]]:
+    return [
+        step
+        for path in WORKFLOWS
+        for step in _steps(_load(path))
+        if step.get("uses", "").startswith(f"{ACTION}@")
+    ]
+
+
+def test_there_are_tests_and_benchmarks_workflows() -> None:
+    assert {path.stem for path in WORKFLOWS} >= {"tests", "benchmarks"}
+
+
+def test_benchmark_action_is_pinned_to_the_commit_whose_inputs_we_know() -> None:
+    steps = _benchmark_action_steps()
+    assert len(steps) == 2  # seconds, and x copy
+    for step in steps:
+        assert step["uses"] == f"{ACTION}@{ACTION_INPUTS['commit']}"
+
+
+def test_every_benchmark_action_input_is_a_real_one() -> None:
+    known = set(ACTION_INPUTS["inputs"])
+    for step in _benchmark_action_steps():
+        given = set(step["with"])
+        assert given <= known, f"not inputs of {ACTION}: {sorted(given - known)}"
+        assert (
+            set(ACTION_INPUTS["required"]) - {"gh-pages-branch", "benchmark-data-dir-path", "name"}
+            <= given
+        )
+        assert step["with"]["tool"] in ACTION_INPUTS["tools"]
+
+
+def test_history_is_pushed_from_main_only() -> None:
+    for step in _benchmark_action_steps():
+        assert step["with"]["auto-push"] == (
+            "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
+        )
+
+
+def test_x_copy_series_gates_pull_requests() -> None:
+    custom = [s for s in _benchmark_action_steps() if s["with"]["tool"] == "customSmallerIsBetter"]
+    assert len(custom) == 1
+    assert custom[0]["with"]["fail-on-alert"] == "${{ github.event_name == 'pull_request' }}"
+    assert custom[0]["with"]["comment-on-alert"] is True
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_least_privilege_and_cancelled_superseded_runs(path: Path) -> None:
+    workflow = _load(path)
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "cancel-in-progress" in workflow["concurrency"]
+    for name, job in workflow["jobs"].items():
+        for scope, level in job.get("permissions", {}).items():
+            assert level in ("read", "write", "none"), (name, scope)
+
+
+def test_tests_workflow_covers_the_matrix_the_project_promises() -> None:
+    matrix = _load(ROOT / ".github" / "workflows" / "tests.yml")["jobs"]["test"]["strategy"][
+        "matrix"
+    ]
+    assert matrix["python"] == ["3.10", "3.11", "3.12", "3.13"]
+    systems = {entry["os"] for entry in matrix["include"]}
+    assert {"macos-latest", "windows-latest"} <= systems
+    assert {entry["numba"] for entry in matrix["include"]} == {"installed", "absent"}
+
+
+def test_tests_workflow_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("<!-- test-command -->")[1].split("<!-- /test-command -->")[0]
+    command = command.strip().strip("`").strip()
+    runs = [
+        step.get("run", "") for step in _steps(_load(ROOT / ".github" / "workflows" / "tests.yml"))
+    ]
+    assert command in runs
