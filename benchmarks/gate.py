@@ -3,18 +3,21 @@
 The decision, for each case (see README, "The regression gate"):
 
 The figure compared is :func:`measure_ratios`: the case and its yardstick
-(benchmarks/yardsticks.py) timed in alternating rounds, one ratio per round.
-The baseline holds those ratios from ``RECORD_WORKERS`` fresh processes.
+(benchmarks/yardsticks.py) timed in alternating rounds, one ratio per round,
+always in a fresh process of its own (``python -m benchmarks.worker``), as
+pyperf does: what ran before in a process skews what runs after (numba's
+OpenMP threads spin on after a parallel loop, the allocator keeps state),
+and each process has its own luck of memory layout and core.
+The baseline holds those ratios from ``RECORD_WORKERS`` processes.
 
-1. Screen. The ratios measured in the pytest process itself: when their
-   median is at most ``SCREEN_FACTOR`` times the baseline's, the case passes
-   at once. That is nearly every case on an unchanged tree.
-2. Confirm. A suspect is measured again in ``WORKERS`` fresh worker
-   processes (pyperf's remedy for per-process luck: memory layout, core,
-   neighbours). Their pooled ratios are compared with the baseline's by a
-   one-sided Mann-Whitney U test on the raw samples (asv's test). The case
-   fails only when the change is both significant (p < ``ALPHA``) and larger
-   than ``FAIL_FACTOR``.
+1. Screen. One process: when the median ratio is at most ``SCREEN_FACTOR``
+   times the baseline's, the case passes at once. That is nearly every case
+   on an unchanged tree.
+2. Confirm. A suspect is measured again in ``WORKERS`` more processes.
+   Their pooled ratios are compared with the baseline's by a one-sided
+   Mann-Whitney U test on the raw samples (asv's test). The case fails only
+   when the change is both significant (p < ``ALPHA``) and larger than
+   ``FAIL_FACTOR``.
 
 Dividing by a yardstick that leans on the same resource as the case makes
 the figures portable between machines and moods of one machine; the factor
@@ -143,8 +146,9 @@ def write_baseline(path: Path, cases: dict[str, Any], machine: dict[str, Any]) -
 
 def screen(case: Case, baseline_case: dict[str, Any]) -> Verdict:
     """The first look, in this process: is the case suspiciously slower than its baseline?"""
+    confirm_case = case.confirm_case()
     baseline = statistics.median(baseline_case["samples"])
-    current = statistics.median(measure_ratios(case.confirm_case()))
+    current = statistics.median(measure_in_workers([confirm_case], workers=1)[confirm_case.key])
     return Verdict(case, current / baseline > SCREEN_FACTOR, baseline, current, SCREEN_FACTOR)
 
 
@@ -162,13 +166,12 @@ def confirm(case: Case, baseline_case: dict[str, Any]) -> Verdict:
 
 def measure_ratios(case: Case) -> list[float]:
     """Time ``case`` and its yardstick in alternating rounds; their ratio in each round."""
+    calls = {"yardstick": yardstick_for(case), "case": call_for(case)}
     # Without a thread count of its own, a case runs with the session's:
     # RECOLOR_THREADS, which worker processes inherit.
     with thread_limit(case.threads) if case.threads else contextlib.nullcontext():
         timings = time_interleaved(
-            {"yardstick": yardstick_for(case), "case": call_for(case)},
-            rounds=LOOP_ROUNDS if case.per_pixel_loop else ROUNDS,
-            min_round_time=0.02,
+            calls, rounds=LOOP_ROUNDS if case.per_pixel_loop else ROUNDS, min_round_time=0.02
         )
     return [
         case_seconds / yardstick_seconds
@@ -214,17 +217,21 @@ def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) ->
 
 
 def measure_in_workers(cases: Sequence[Case], workers: int = WORKERS) -> dict[str, list[float]]:
-    """:func:`measure_ratios` of ``cases`` in ``workers`` fresh processes, pooled by case key."""
+    """:func:`measure_ratios` of each case in ``workers`` fresh processes, pooled by case key.
+
+    The rounds go case by case (every case's first process, then every
+    case's second...), so a passing disturbance spreads over all cases.
+    """
     pooled: dict[str, list[float]] = {case.key: [] for case in cases}
     for _ in range(workers):
-        for key, samples in run_worker(cases).items():
-            pooled[key] += samples
+        for case in cases:
+            pooled[case.key] += run_worker(case)
     return pooled
 
 
-def run_worker(cases: Sequence[Case]) -> dict[str, list[float]]:
-    """Run ``python -m benchmarks.worker`` on ``cases``; its ratios by case key."""
-    request = json.dumps([case.__dict__ for case in cases])
+def run_worker(case: Case) -> list[float]:
+    """:func:`measure_ratios` of ``case`` in a fresh ``python -m benchmarks.worker``."""
+    request = json.dumps(case.__dict__)
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.worker"],
         input=request,
@@ -234,6 +241,6 @@ def run_worker(cases: Sequence[Case]) -> dict[str, list[float]]:
         cwd=Path(__file__).parent.parent,
     )
     if completed.returncode != 0:
-        raise RuntimeError(f"benchmark worker failed:\n{completed.stderr}")
-    result: dict[str, list[float]] = json.loads(completed.stdout)
-    return result
+        raise RuntimeError(f"benchmark worker failed on {case.key}:\n{completed.stderr}")
+    samples: list[float] = json.loads(completed.stdout)
+    return samples

@@ -1,7 +1,7 @@
-"""A fresh process that measures cases for the gate: ``python -m benchmarks.worker``.
+"""A fresh process that measures one case for the gate: ``python -m benchmarks.worker``.
 
-It reads a JSON list of cases on stdin and writes, for each case key, the
-per-round ratios of :func:`benchmarks.gate.measure_ratios`.
+It reads a case as JSON on stdin and writes the per-round ratios of
+:func:`benchmarks.gate.measure_ratios` as a JSON list.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from benchmarks.gate import measure_ratios
 
 
 def main() -> None:
-    cases = [Case(**fields) for fields in json.load(sys.stdin)]
-    json.dump({case.key: measure_ratios(case) for case in cases}, sys.stdout)
+    case = Case(**json.load(sys.stdin))
+    json.dump(measure_ratios(case), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ def yardstick_call(technique: str, image: npt.NDArray[np.uint8]) -> Callable[[],
         return lambda: [new if pixel == old else pixel for pixel in pixels]
     if name == "parallel-copy":
         parallel_copy = _parallel_copy()
-        return lambda: parallel_copy(image, np.empty_like(image))
+        flat = image.reshape(-1)  # the cached images are C-contiguous
+        return lambda: parallel_copy(flat, np.empty_like(flat))
     return lambda: np.copy(image)
 
 
@@ -62,10 +63,10 @@ def _python_pixels() -> list[tuple[int, ...]]:
 def _parallel_copy() -> Callable[..., Any]:
     import numba  # only multithreaded techniques, all numba's, use this yardstick
 
-    @numba.njit(parallel=True, nogil=True)
+    @numba.njit(parallel=True, nogil=True, cache=True)
     def parallel_copy(source: Any, out: Any) -> Any:
-        for row in numba.prange(source.shape[0]):
-            out[row] = source[row]
+        for index in numba.prange(source.size):
+            out[index] = source[index]
         return out
 
     return parallel_copy

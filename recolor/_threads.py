@@ -18,6 +18,7 @@ __all__ = [
     "THREADS_ENV_VAR",
     "apply_env_thread_limit",
     "available_cores",
+    "cap_numba",
     "set_thread_limit",
     "thread_limit",
 ]
@@ -44,21 +45,31 @@ def apply_env_thread_limit() -> None:
     set_thread_limit(int(value))
 
 
+# The cap last asked for, applied to numba when recolor's numba kernels load.
+_requested: int | None = None
+
+
 def set_thread_limit(threads: int | None) -> None:
     """Let OpenCV and numba use at most ``threads`` threads; None for all cores.
 
-    numba is only touched when it has already been imported, so the cap
-    never costs numba's import time; import it first (or call a numba
-    technique once) to cap it too.
+    A cap set before numba is imported applies when a numba technique first
+    loads it, so the cap never costs numba's import time.
     """
+    global _requested
     if threads is None:
         threads = available_cores()
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int or None, got {threads!r}")
+    _requested = threads
     cv2.setNumThreads(threads)
+    cap_numba()
+
+
+def cap_numba() -> None:
+    """Apply the requested cap to numba, if both are there."""
     numba = sys.modules.get("numba")
-    if numba is not None:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    if numba is not None and _requested is not None:
+        numba.set_num_threads(min(_requested, numba.config.NUMBA_NUM_THREADS))
 
 
 @contextmanager
@@ -71,13 +82,18 @@ def thread_limit(threads: int | None) -> Iterator[None]:
     >>> with recolor.thread_limit(1):
     ...     out = recolor.recolor(recolor.sample_image(8, 8), (0, 0, 0, 0), (5, 3, 192, 255))
     """
+    global _requested
+    saved_requested, saved_cv2 = _requested, cv2.getNumThreads()
     numba = sys.modules.get("numba")
     saved_numba = numba.get_num_threads() if numba is not None else None
-    saved_cv2 = cv2.getNumThreads()
     set_thread_limit(threads)
     try:
         yield
     finally:
+        _requested = saved_requested
         cv2.setNumThreads(saved_cv2)
-        if numba is not None and saved_numba is not None:
-            numba.set_num_threads(saved_numba)
+        numba = sys.modules.get("numba")
+        if numba is not None:
+            # numba may have been loaded inside the block: back to all its threads.
+            numba.set_num_threads(saved_numba or numba.config.NUMBA_NUM_THREADS)
+            cap_numba()

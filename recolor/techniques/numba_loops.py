@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recolor._registry import register
-from recolor._threads import apply_env_thread_limit
+from recolor._threads import cap_numba
 from recolor._validation import Request, validate_request
 from recolor.techniques.numpy_techniques import packed_words
 
@@ -127,5 +127,5 @@ def _load_kernels(technique: str) -> ModuleType:
             'install it with: pip install "recolor[numba]"'
         ) from error
     if first_load:
-        apply_env_thread_limit()  # numba was not there to be capped at import
+        cap_numba()  # numba was not there to be capped when the cap was set
     return kernels
