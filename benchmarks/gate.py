@@ -10,14 +10,15 @@ OpenMP threads spin on after a parallel loop, the allocator keeps state),
 and each process has its own luck of memory layout and core.
 The baseline holds those ratios from ``RECORD_WORKERS`` processes.
 
-1. Screen. One process: when the median ratio is at most ``SCREEN_FACTOR``
-   times the baseline's, the case passes at once. That is nearly every case
-   on an unchanged tree.
+1. Screen. One process: when its median ratio is at most ``SCREEN_FACTOR``
+   times the luckiest of the baseline's processes, the case passes at once.
+   Against the luckiest, so that a slower case measured in a lucky process
+   is still caught; that is most cases on an unchanged tree.
 2. Confirm. A suspect is measured again in ``WORKERS`` more processes.
    Their pooled ratios are compared with the baseline's by a one-sided
    Mann-Whitney U test on the raw samples (asv's test). The case fails only
-   when the change is both significant (p < ``ALPHA``) and larger than
-   ``FAIL_FACTOR``.
+   when the change is both significant (p < ``ALPHA``) and its median is
+   more than ``FAIL_FACTOR`` times the baseline's.
 
 Dividing by a yardstick that leans on the same resource as the case makes
 the figures portable between machines and moods of one machine; the factor
@@ -44,15 +45,16 @@ from recolor._atomic import atomic_write
 from recolor._threads import thread_limit
 from recolor.timing import time_interleaved
 
-#: Above this change in the first measurement, a case is measured again.
-SCREEN_FACTOR = 1.15
+#: Above this change against the baseline's luckiest process, a case is
+#: measured again.
+SCREEN_FACTOR = 1.10
 #: A confirmed change must exceed this factor to fail. Measured noise on a
 #: shared 2-core machine: README, "The regression gate".
 FAIL_FACTOR = 1.25
 #: Significance level of the one-sided Mann-Whitney U test.
 ALPHA = 0.01
 #: Fresh processes a confirmation uses, and a baseline recording.
-WORKERS = 3
+WORKERS = 4
 RECORD_WORKERS = 5
 #: Alternating rounds each measurement times, and for interpreted loops.
 ROUNDS = 7
@@ -147,9 +149,21 @@ def write_baseline(path: Path, cases: dict[str, Any], machine: dict[str, Any]) -
 def screen(case: Case, baseline_case: dict[str, Any]) -> Verdict:
     """The first look, in this process: is the case suspiciously slower than its baseline?"""
     confirm_case = case.confirm_case()
-    baseline = statistics.median(baseline_case["samples"])
+    baseline = min(process_medians(baseline_case["samples"], rounds_for(confirm_case)))
     current = statistics.median(measure_in_workers([confirm_case], workers=1)[confirm_case.key])
     return Verdict(case, current / baseline > SCREEN_FACTOR, baseline, current, SCREEN_FACTOR)
+
+
+def rounds_for(case: Case) -> int:
+    return LOOP_ROUNDS if case.per_pixel_loop else ROUNDS
+
+
+def process_medians(samples: Sequence[float], rounds: int) -> list[float]:
+    """The median of each process's rounds: the samples come ``rounds`` at a time."""
+    return [
+        statistics.median(samples[start : start + rounds])
+        for start in range(0, len(samples), rounds)
+    ]
 
 
 def confirm(case: Case, baseline_case: dict[str, Any]) -> Verdict:
@@ -170,9 +184,7 @@ def measure_ratios(case: Case) -> list[float]:
     # Without a thread count of its own, a case runs with the session's:
     # RECOLOR_THREADS, which worker processes inherit.
     with thread_limit(case.threads) if case.threads else contextlib.nullcontext():
-        timings = time_interleaved(
-            calls, rounds=LOOP_ROUNDS if case.per_pixel_loop else ROUNDS, min_round_time=0.02
-        )
+        timings = time_interleaved(calls, rounds=rounds_for(case), min_round_time=0.02)
     return [
         case_seconds / yardstick_seconds
         for case_seconds, yardstick_seconds in zip(

@@ -34,7 +34,13 @@ from benchmarks.yardsticks import yardstick_name
 from recolor import TECHNIQUES
 from recolor._threads import THREADS_ENV_VAR, apply_env_thread_limit, available_cores
 from recolor.testing import assert_image_equal
-from recolor.timing import CpuMeter, first_call_seconds, peak_bytes, time_interleaved
+from recolor.timing import (
+    CpuMeter,
+    first_call_seconds,
+    format_seconds,
+    peak_bytes,
+    time_interleaved,
+)
 
 #: Loops are timed in a few rounds of one call: each call takes seconds.
 LOOP_ROUNDS = 3
@@ -346,7 +352,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 memory = f"{o.bytes_per_pixel:9.1f}" if o.bytes_per_pixel is not None else ""
                 change = f"{o.change:6.2f}x" if o.change is not None else ""
                 write(
-                    f"  {name:<20} {_format_seconds(o.median):>10} "
+                    f"  {name:<20} {format_seconds(o.median):>10} "
                     f"{o.case.size**2 / 1e6 / o.median:9.1f} {o.x_copy:9.2f} "
                     f"{o.cpu_utilization:5.2f} {memory:>9} {first:>10} {change:>7}"
                 )
@@ -354,17 +360,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         write("peak B/px: peak memory allocated per call per pixel, as tracemalloc sees it.")
         write(
             "vs base: time over its yardstick, against the baseline's; above "
-            f"{gate.SCREEN_FACTOR} a case is measured again in {gate.WORKERS} fresh "
-            f"processes, and fails above {gate.FAIL_FACTOR} if the change is significant."
+            f"{gate.SCREEN_FACTOR} (against its luckiest baseline process) a case is measured "
+            f"again in {gate.WORKERS} fresh processes, and fails above {gate.FAIL_FACTOR} if "
+            "the change is significant."
         )
     if session.recording:
         write(f"recolor: baseline recorded in {config.option.recolor_baseline}")
     elif session.baseline_problem:
         terminalreporter.write_line(f"recolor: {session.baseline_problem}", yellow=True, bold=True)
-
-
-def _format_seconds(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"

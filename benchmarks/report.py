@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from recolor.timing import format_seconds
+
 
 def load_benchmarks(path: Path) -> list[dict[str, Any]]:
     benchmarks: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["benchmarks"]
@@ -47,22 +49,15 @@ def markdown_summary(benchmarks: list[dict[str, Any]]) -> str:
         ]
         for bench in sorted(members, key=lambda b: b["stats"]["median"]):
             info = bench.get("extra_info", {})
+            median = format_seconds(bench["stats"]["median"])
             lines.append(
-                f"| {info.get('technique', bench['name'])} | {_seconds(bench['stats']['median'])} "
+                f"| {info.get('technique', bench['name'])} | {median} "
                 f"| {info.get('x_copy', float('nan')):.2f} | {info.get('cpu_utilization', 0):.2f} "
                 f"| {info.get('megapixels_per_second', 0):.1f} |"
             )
         lines.append("")
     lines.append("CPU: process CPU seconds per wall second while timed (2.00 = two cores busy).")
     return "\n".join(lines) + "\n"
-
-
-def _seconds(seconds: float) -> str:
-    if seconds >= 1:
-        return f"{seconds:.3f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.3f} ms"
-    return f"{seconds * 1e6:.1f} µs"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TECHNIQUES", "Technique", "TechniqueFunction", "register"]
+__all__ = ["CONTRACT_DOC", "TECHNIQUES", "Technique", "TechniqueFunction", "register"]
 
 
 class TechniqueFunction(Protocol):
@@ -76,6 +76,24 @@ class Technique:
         return self.func(image, old, new, tolerance=tolerance)
 
 
+#: The Parameters and Returns sections every technique shares. A technique's
+#: docstring says ``{contract}`` where they go, and :func:`register` fills
+#: them in, so the contract is written once.
+CONTRACT_DOC = """Parameters
+    ----------
+    image : (M, N[, C]) ndarray of uint8
+        C is 1, 3 or 4. Never modified.
+    old, new : int or sequence of int
+        One value per channel, 0..255; a bare int for single-channel images.
+    tolerance : int or sequence of int, optional
+        A pixel matches when every channel is within ``tolerance`` of ``old``
+        (``cv2.inRange`` with bounds ``old -/+ tolerance`` clipped to 0..255).
+
+    Returns
+    -------
+    out : (M, N[, C]) ndarray of uint8
+        A new C-contiguous array that shares no memory with ``image``."""
+
 _techniques: dict[str, Technique] = {}
 
 #: Every technique, by name, sorted by name. Read-only.
@@ -97,6 +115,9 @@ def register(
         name = func.__name__
         if name in _techniques:
             raise ValueError(f"a technique named {name!r} is already registered")
+        if func.__doc__ is None or "{contract}" not in func.__doc__:
+            raise ValueError(f"{name}'s docstring must say {{contract}} where the contract goes")
+        func.__doc__ = func.__doc__.replace("{contract}", CONTRACT_DOC)
         _techniques[name] = Technique(
             name=name,
             func=func,

@@ -27,6 +27,7 @@ from recolor._race import COPY, RaceResult, race, slow_loops_skipped
 from recolor._registry import TECHNIQUES
 from recolor._sample import sample_image
 from recolor._threads import available_cores, thread_limit
+from recolor.timing import format_seconds
 
 __all__ = ["main", "parse_color"]
 
@@ -354,7 +355,7 @@ def _print_bench(results: list[RaceResult], threads: int | None) -> None:
             rows.append(
                 (
                     r.technique,
-                    _format_seconds(r.median),
+                    format_seconds(r.median),
                     f"{r.megapixels_per_second:.1f}",
                     "-" if r.technique == COPY else f"{r.x_fastest:.2f}",
                     f"{r.x_copy:.2f}",
@@ -363,14 +364,6 @@ def _print_bench(results: list[RaceResult], threads: int | None) -> None:
             )
         _print_table(rows)
     print("\nCPU: process CPU seconds per wall second while timed (2.00 = two cores busy).")
-
-
-def _format_seconds(seconds: float) -> str:
-    if seconds >= 1:
-        return f"{seconds:.3f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.3f} ms"
-    return f"{seconds * 1e6:.1f} us"
 
 
 def _bench_json(results: list[RaceResult], args: argparse.Namespace) -> dict[str, Any]:

@@ -32,11 +32,26 @@ __all__ = [
     "calibrate_iterations",
     "cpu_seconds",
     "first_call_seconds",
+    "format_seconds",
     "peak_bytes",
     "time_interleaved",
 ]
 
 _PROCESS = psutil.Process()
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration with three significant digits in s, ms or us.
+
+    Examples
+    --------
+    >>> format_seconds(0.000123456), format_seconds(2.5)
+    ('123 us', '2.5 s')
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
 
 
 def cpu_seconds() -> float:
@@ -53,8 +68,8 @@ class CpuMeter:
     Examples
     --------
     >>> with CpuMeter() as meter:
-    ...     _ = sum(range(100_000))
-    >>> meter.utilization > 0
+    ...     _ = sum(range(5_000_000))  # long enough for the OS's CPU clock ticks
+    >>> 0.5 < meter.utilization < 4
     True
     """
 

@@ -36,6 +36,11 @@ def test_mann_whitney_matches_a_textbook_value() -> None:
     assert p_value == pytest.approx(0.0061, abs=5e-4)
 
 
+def test_process_medians_split_the_pooled_samples_by_process() -> None:
+    samples = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
+    assert gate.process_medians(samples, 3) == [2.0, 20.0]
+
+
 def test_missing_baseline_says_how_to_record_one(tmp_path: Path) -> None:
     with pytest.raises(gate.BaselineMissing, match=r"--recolor-record-baseline"):
         gate.load_baseline(tmp_path / "none.json")

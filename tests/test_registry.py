@@ -73,6 +73,23 @@ def test_registry_is_read_only() -> None:
         TECHNIQUES["mine"] = TECHNIQUES["numpy_mask"]  # type: ignore[index]
 
 
+def test_every_docstring_carries_the_shared_contract() -> None:
+    for technique in TECHNIQUES.values():
+        doc = technique.func.__doc__ or ""
+        assert "{contract}" not in doc
+        assert "image : (M, N[, C]) ndarray of uint8" in doc
+        assert "Returns" in doc
+
+
+def test_a_technique_without_the_contract_in_its_docstring_is_refused() -> None:
+    def undocumented(image, old, new, *, tolerance=0):  # type: ignore[no-untyped-def]
+        """Recolour somehow."""
+
+    with pytest.raises(ValueError, match=r"undocumented's docstring must say \{contract\}"):
+        recolor._registry.register("nothing")(undocumented)
+    assert "undocumented" not in TECHNIQUES
+
+
 def test_registering_a_name_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="'numpy_mask' is already registered"):
         recolor._registry.register("again")(recolor.numpy_mask)

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from recolor._packing import packed_words
 from recolor._registry import register
 from recolor._threads import cap_numba
 from recolor._validation import Request, validate_request
-from recolor.techniques.numpy_techniques import packed_words
 
 __all__ = ["numba_parallel", "numba_serial"]
 
@@ -31,19 +31,7 @@ def numba_serial(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with a numba-compiled loop on one thread.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Raises
     ------
@@ -70,19 +58,7 @@ def numba_parallel(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with a numba-compiled loop whose rows run on several threads.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Raises
     ------

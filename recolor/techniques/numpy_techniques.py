@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from recolor._packing import packed_words
 from recolor._registry import register
 from recolor._validation import Request, validate_request
 
-__all__ = ["PackedPixels", "numpy_loop", "numpy_mask", "numpy_packed", "packed_words"]
-
-# One unsigned word per pixel, by channel count; 3 channels have no such word.
-_WORD_DTYPES: dict[int, type[np.unsignedinteger[Any]]] = {1: np.uint8, 4: np.uint32}
+__all__ = ["numpy_loop", "numpy_mask", "numpy_packed"]
 
 
 @register(
@@ -25,19 +23,7 @@ def numpy_loop(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the original experiment's per-pixel loop over the array.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Notes
     -----
@@ -65,19 +51,7 @@ def numpy_mask(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with a boolean mask built by ``all(axis=-1)``.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
     """
     request = validate_request(image, old, new, tolerance)
     return request.finish(_mask_recolor(request))
@@ -89,19 +63,7 @@ def numpy_packed(
 ) -> npt.NDArray[np.uint8]:
     """Recolour comparing each pixel as one machine word.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Notes
     -----
@@ -123,36 +85,6 @@ def numpy_packed(
     np.multiply(out_words, packed.old ^ packed.new, out=out_words)
     np.bitwise_xor(out_words, packed.words, out=out_words)
     return request.finish(out_words.view(np.uint8))
-
-
-class PackedPixels(NamedTuple):
-    """Pixels and colours as one unsigned word per pixel."""
-
-    words: npt.NDArray[np.unsignedinteger[Any]]
-    old: np.unsignedinteger[Any]
-    new: np.unsignedinteger[Any]
-
-
-def packed_words(request: Request) -> PackedPixels | None:
-    """View the pixels as an (H, W) array of one word each, for exact matches.
-
-    Returns None when there is no such view: a tolerance (words cannot be
-    compared channel by channel) or 3 channels. Pixels whose channels are
-    not adjacent in memory are copied to a C-contiguous buffer first. The
-    colours go through the same view as the pixels, so byte order never
-    matters.
-    """
-    word_dtype = _WORD_DTYPES.get(request.channels)
-    if word_dtype is None or not request.exact:
-        return None
-    pixels = request.pixels
-    if pixels.strides[2] != 1 or pixels.strides[1] != pixels.shape[2]:
-        pixels = np.ascontiguousarray(pixels)
-    return PackedPixels(
-        words=pixels.view(word_dtype)[:, :, 0],
-        old=np.frombuffer(bytes(request.old), dtype=word_dtype)[0],
-        new=np.frombuffer(bytes(request.new), dtype=word_dtype)[0],
-    )
 
 
 def _mask_recolor(request: Request) -> npt.NDArray[np.uint8]:

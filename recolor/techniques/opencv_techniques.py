@@ -23,19 +23,7 @@ def opencv_inrange(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the original experiment's ``cv2.inRange`` mask.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
     """
     request = validate_request(image, old, new, tolerance)
     mask = _match_mask(request)
@@ -50,19 +38,7 @@ def opencv_native(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with OpenCV doing both the match and the write.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Notes
     -----

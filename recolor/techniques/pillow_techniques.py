@@ -23,19 +23,7 @@ def pil_putpixel(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the original experiment's Pillow ``putpixel`` loop.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Notes
     -----
@@ -64,19 +52,7 @@ def pil_flattened_data(
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the classic ``getdata``/``putdata`` list comprehension.
 
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
-    old, new : int or sequence of int
-        One value per channel, 0..255; a bare int for single-channel images.
-    tolerance : int or sequence of int, optional
-        A pixel matches when every channel is within ``tolerance`` of ``old``.
-
-    Returns
-    -------
-    out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array.
+    {contract}
 
     Notes
     -----
