@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -282,6 +283,10 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    # GNU OpenMP, numba's usual threading layer, keeps its threads spinning
+    # after a parallel loop: the CPU they burn would be booked to whichever
+    # technique runs next. Idle threads sleep instead, unless the user chose.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if args.plot is not None:
         _require_matplotlib()
         check_output_path(args.plot, force=True)
