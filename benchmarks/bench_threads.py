@@ -12,7 +12,7 @@ from benchmarks.cases import Case, thread_cases
 from benchmarks.plugin import Race
 from recolor._threads import available_cores
 
-pytestmark = pytest.mark.benchmark(max_time=0.5)
+pytestmark = pytest.mark.benchmark(max_time=0.25)
 
 
 @pytest.mark.parametrize("case", thread_cases(available_cores()), ids=lambda case: case.key)
