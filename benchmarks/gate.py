@@ -51,6 +51,10 @@ SCREEN_FACTOR = 1.25
 #: A confirmed change must exceed this factor to fail. Measured noise on a
 #: shared 2-core machine: README, "The regression gate".
 FAIL_FACTOR = 1.25
+#: A case whose baseline processes disagree by more than this (slowest
+#: process median over fastest) is too noisy here to gate at FAIL_FACTOR:
+#: it is reported, not judged.
+NOISE_LIMIT = 1.5
 #: Significance level of the one-sided Mann-Whitney U test.
 ALPHA = 0.01
 #: Fresh processes a confirmation uses, and a baseline recording.
@@ -152,6 +156,12 @@ def screen(case: Case, baseline_case: dict[str, Any]) -> Verdict:
     baseline = min(process_medians(baseline_case["samples"], rounds_for(confirm_case)))
     current = statistics.median(measure_in_workers([confirm_case], workers=1)[confirm_case.key])
     return Verdict(case, current / baseline > SCREEN_FACTOR, baseline, current, SCREEN_FACTOR)
+
+
+def baseline_spread(case: Case, baseline_case: dict[str, Any]) -> float:
+    """How far the baseline's processes disagree: slowest median over fastest."""
+    medians = process_medians(baseline_case["samples"], rounds_for(case.confirm_case()))
+    return max(medians) / min(medians)
 
 
 def rounds_for(case: Case) -> int:

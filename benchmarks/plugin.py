@@ -95,6 +95,7 @@ class RaceSession:
     baseline_unusable: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
     recorded: list[Case] = field(default_factory=list)
+    ungated: list[str] = field(default_factory=list)
 
     @property
     def timing(self) -> bool:
@@ -278,6 +279,15 @@ class Race:
         if baseline_case is None:
             self.benchmark.extra_info["gate"] = "no baseline for this case"
             return
+        spread = gate.baseline_spread(case, baseline_case)
+        if spread > gate.NOISE_LIMIT:
+            # Gating it would fail on noise; say so rather than pass silently.
+            self.benchmark.extra_info["gate"] = (
+                f"not gated: baseline processes disagree by {spread:.2f}x "
+                f"(> {gate.NOISE_LIMIT}); re-record the baseline on a quieter machine"
+            )
+            self.session.ungated.append(f"{case.key} ({spread:.2f}x)")
+            return
         verdict = gate.screen(case, baseline_case)
         self.benchmark.extra_info["gate_yardstick"] = yardstick_name(case.technique)
         self.benchmark.extra_info["gate_change"] = outcome.change = verdict.change
@@ -363,6 +373,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"{gate.SCREEN_FACTOR} (against its luckiest baseline process) a case is measured "
             f"again in {gate.WORKERS} fresh processes, and fails above {gate.FAIL_FACTOR} if "
             "the change is significant."
+        )
+    if session.ungated:
+        write(
+            f"recolor: not gated, too noisy in the baseline (processes disagree by more than "
+            f"{gate.NOISE_LIMIT}x): {', '.join(session.ungated)}",
+            yellow=True,
         )
     if session.recording:
         write(f"recolor: baseline recorded in {config.option.recolor_baseline}")

@@ -41,6 +41,12 @@ def test_process_medians_split_the_pooled_samples_by_process() -> None:
     assert gate.process_medians(samples, 3) == [2.0, 20.0]
 
 
+def test_baseline_spread_is_slowest_process_over_fastest() -> None:
+    case = Case("numpy_mask", 998)
+    samples = [1.0] * gate.ROUNDS + [1.6] * gate.ROUNDS + [1.2] * gate.ROUNDS
+    assert gate.baseline_spread(case, {"samples": samples}) == pytest.approx(1.6)
+
+
 def test_missing_baseline_says_how_to_record_one(tmp_path: Path) -> None:
     with pytest.raises(gate.BaselineMissing, match=r"--recolor-record-baseline"):
         gate.load_baseline(tmp_path / "none.json")
