@@ -297,6 +297,12 @@ def test_bench_races_every_technique_and_writes_json(
     assert min(r["x_fastest"] for r in results if r["technique"] != "numpy.copy") == 1.0
 
 
+def test_bench_races_only_the_techniques_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--size", "32x32", "--repeat", "1", "--techniques", "numpy_mask", "opencv_native"]) == 0
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line[:1].isalpha()]
+    assert set(rows) - {"technique", "CPU:"} == {"numpy.copy", "numpy_mask", "opencv_native"}
+
+
 def test_bench_on_the_users_own_image_at_two_sizes_with_a_plot(
     portrait: Path, tmp_path: Path
 ) -> None:
