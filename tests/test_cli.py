@@ -298,7 +298,21 @@ def test_bench_races_every_technique_and_writes_json(
 
 
 def test_bench_races_only_the_techniques_named(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--size", "32x32", "--repeat", "1", "--techniques", "numpy_mask", "opencv_native"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--size",
+                "32x32",
+                "--repeat",
+                "1",
+                "--techniques",
+                "numpy_mask",
+                "opencv_native",
+            ]
+        )
+        == 0
+    )
     rows = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line[:1].isalpha()]
     assert set(rows) - {"technique", "CPU:"} == {"numpy.copy", "numpy_mask", "opencv_native"}
 
