@@ -26,7 +26,7 @@ def opencv_inrange(
     {contract}
     """
     request = validate_request(image, old, new, tolerance)
-    mask = _match_mask(request)
+    mask = _match_mask(_contiguous_2d_or_3d(request), request)
     out = np.array(request.pixels, order="C")
     out[mask != 0] = request.new
     return request.finish(out)
@@ -49,7 +49,7 @@ def opencv_native(
     """
     request = validate_request(image, old, new, tolerance)
     source = _contiguous_2d_or_3d(request)
-    mask = cv2.inRange(source, request.lower, request.upper)
+    mask = _match_mask(source, request)
     out = source.copy()
     if request.exact:
         flip = tuple(o ^ n for o, n in zip(request.old, request.new, strict=False))
@@ -60,8 +60,8 @@ def opencv_native(
     return request.finish(out)
 
 
-def _match_mask(request: Request) -> npt.NDArray[np.uint8]:
-    mask = cv2.inRange(_contiguous_2d_or_3d(request), request.lower, request.upper)
+def _match_mask(source: npt.NDArray[np.uint8], request: Request) -> npt.NDArray[np.uint8]:
+    mask = cv2.inRange(source, request.lower, request.upper)
     return cast(npt.NDArray[np.uint8], mask)  # cv2's stubs type every Mat as numeric
 
 
