@@ -15,12 +15,12 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
+from recolor._api import PIL_MODES
 from recolor._atomic import atomic_write
 
 __all__ = ["ImageFileError", "LoadedImage", "check_output_path", "load_image", "save_image"]
 
-# Modes recolor takes as they are, and what the others become.
-_NATIVE_MODES = ("L", "RGB", "RGBA")
+# What the modes recolor does not take as they are (PIL_MODES) become.
 _CONVERSIONS = {
     "1": "L",
     "LA": "RGBA",
@@ -78,7 +78,7 @@ def load_image(path: Path) -> LoadedImage:
 
 
 def _convert(image: Image.Image) -> Image.Image:
-    if image.mode in _NATIVE_MODES:
+    if image.mode in PIL_MODES:
         return image.copy()
     if image.mode == "P":
         # A palette with a transparent entry keeps it as alpha.
