@@ -83,15 +83,28 @@ def validate_request(image: Any, old: Any, new: Any, tolerance: Any = 0) -> Requ
     old_values = _check_channel_values("old", old, channels)
     new_values = _check_channel_values("new", new, channels)
     tolerances = _check_channel_values("tolerance", tolerance, channels, broadcast=True)
+    lower, upper = _match_bounds(old_values, tolerances)
     return Request(
         pixels=pixels,
         shape=image.shape,
         old=old_values,
         new=new_values,
         tolerance=tolerances,
-        lower=tuple(max(o - t, 0) for o, t in zip(old_values, tolerances, strict=False)),
-        upper=tuple(min(o + t, 255) for o, t in zip(old_values, tolerances, strict=False)),
+        lower=lower,
+        upper=upper,
     )
+
+
+def _match_bounds(
+    old: tuple[int, ...], tolerance: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``old -/+ tolerance``, clipped to 0..255: the inclusive bounds of a match."""
+    if not any(tolerance):
+        # The common case, and validation runs on every call: skip the arithmetic.
+        return old, old
+    lower = tuple([max(value - tol, 0) for value, tol in zip(old, tolerance, strict=True)])
+    upper = tuple([min(value + tol, 255) for value, tol in zip(old, tolerance, strict=True)])
+    return lower, upper
 
 
 def _check_image(image: Any) -> npt.NDArray[np.uint8]:
