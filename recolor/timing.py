@@ -135,14 +135,20 @@ def time_interleaved(
     rounds: int,
     min_round_time: float = 0.01,
     warmup: bool = True,
+    settle: bool = False,
     on_round: Callable[[], object] | None = None,
 ) -> dict[str, Timing]:
     """Time every function for ``rounds`` rounds, taking turns within each round.
 
     Each round of a function is as many back-to-back calls as make it last
     ``min_round_time`` (calibrated once, after one warm-up call); its sample
-    is the mean seconds per call in that round. ``on_round`` is called after
-    each round, for a progress bar.
+    is the mean seconds per call in that round. With ``settle``, each round of
+    several calls starts with one untimed call, so that a function does not
+    pay for the state the previous one left: a heap its frees trimmed (the
+    next call faults every page of its buffers back in), OpenMP threads
+    still spinning. A round of one long call needs no such call, and would
+    take twice as long with it. ``on_round`` is called after each round, for
+    a progress bar.
     """
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, got {rounds}")
@@ -154,6 +160,8 @@ def time_interleaved(
     for _ in range(rounds):
         for name, func in funcs.items():
             timing = timings[name]
+            if settle and timing.iterations > 1:
+                func()
             with timing.cpu:
                 start = time.perf_counter()
                 for _ in range(timing.iterations):
