@@ -8,15 +8,16 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from recolor._packing import PackedPixels, packed_words
 from recolor._registry import register
 from recolor._validation import Request, validate_request
 
 __all__ = ["opencv_inrange", "opencv_native"]
 
 
-# Neither is registered as multithreaded: inRange and the bitwise operations
-# are SIMD but not parallel, and measure 1.0 CPU second per wall second with
-# OpenCV's pool at 2 threads (README, "Speed").
+# Neither is registered as multithreaded: inRange, compare, copyTo and the
+# bitwise operations are SIMD but not parallel, and measure 1.0 CPU second
+# per wall second with OpenCV's pool at 2 threads (README, "Speed").
 @register("OpenCV inRange mask, then numpy masked assignment on a copy")
 def opencv_inrange(
     image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
@@ -32,7 +33,7 @@ def opencv_inrange(
     return request.finish(out)
 
 
-@register("OpenCV inRange mask, then a masked bitwise write, both native")
+@register("OpenCV compare (one word per pixel) or inRange, then a masked write, both native")
 def opencv_native(
     image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
 ) -> npt.NDArray[np.uint8]:
@@ -42,12 +43,19 @@ def opencv_native(
 
     Notes
     -----
-    OpenCV's masked operations leave ``dst`` alone where the mask is zero. An
-    exact match holds ``old``, so one masked XOR with ``old ^ new`` turns it
-    into ``new``. With a tolerance the matched pixels differ, so they are
-    cleared by a masked AND with zero, then set by a masked OR with ``new``.
+    OpenCV's masked operations leave ``dst`` alone where the mask is zero.
+    An exact match on 1 or 4 channels compares each pixel as one word
+    (``cv2.compare``), then copies the pixels that differ from ``old`` onto
+    an image filled with ``new`` (``cv2.copyTo``). Otherwise ``cv2.inRange``
+    makes the mask: an exact match holds ``old``, so one masked XOR with
+    ``old ^ new`` turns it into ``new``; with a tolerance the matched pixels
+    differ, so they are cleared by a masked AND with zero, then set by a
+    masked OR with ``new``.
     """
     request = validate_request(image, old, new, tolerance)
+    packed = packed_words(request)
+    if packed is not None:
+        return request.finish(_copy_onto_new(packed).view(np.uint8))
     source = _contiguous_2d_or_3d(request)
     mask = _match_mask(source, request)
     out = source.copy()
@@ -60,12 +68,23 @@ def opencv_native(
     return request.finish(out)
 
 
+def _copy_onto_new(packed: PackedPixels) -> npt.NDArray[Any]:
+    """The words that are not ``old``, copied onto an image of ``new``."""
+    # OpenCV has no unsigned 32-bit type; equality does not care about sign.
+    cv_dtype = np.int32 if packed.words.dtype == np.uint32 else np.uint8
+    words = packed.words.view(cv_dtype)
+    keep = cv2.compare(words, _constant((int(packed.old.view(cv_dtype)),), words), cv2.CMP_NE)
+    out = np.full(words.shape, packed.new.view(cv_dtype), dtype=cv_dtype)
+    cv2.copyTo(words, keep, dst=out)
+    return out
+
+
 def _match_mask(source: npt.NDArray[np.uint8], request: Request) -> npt.NDArray[np.uint8]:
     mask = cv2.inRange(source, request.lower, request.upper)
     return cast(npt.NDArray[np.uint8], mask)  # cv2's stubs type every Mat as numeric
 
 
-def _constant(color: tuple[int, ...], source: npt.NDArray[np.uint8]) -> Any:
+def _constant(color: tuple[int, ...], source: npt.NDArray[Any]) -> Any:
     """``color`` as the second operand of an OpenCV operation on ``source``.
 
     A cv2 Scalar has four slots and we fill them all, since a bare number
@@ -74,7 +93,7 @@ def _constant(color: tuple[int, ...], source: npt.NDArray[np.uint8]) -> Any:
     images the colour goes in as a whole image instead.
     """
     if source.shape[0] * source.shape[1] <= 4:
-        return np.ascontiguousarray(np.broadcast_to(np.array(color, np.uint8), source.shape))
+        return np.ascontiguousarray(np.broadcast_to(np.array(color, source.dtype), source.shape))
     return tuple(float(c) for c in color) + (0.0,) * (4 - len(color))
 
 
