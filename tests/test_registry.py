@@ -112,5 +112,9 @@ def test_without_numba_its_techniques_stay_listed_and_say_what_to_install(
     chosen = recolor.fastest_technique(
         np.zeros((999, 999, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
     )
-    assert chosen.requires is None
+    assert chosen.name == "numpy_packed"
+    large = recolor.fastest_technique(
+        np.zeros((2048, 2048, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
+    )
+    assert large.name == "opencv_native"
     assert recolor.recolor(image, (0, 0, 0, 0), (1, 1, 1, 1)).tolist() == [[[1, 1, 1, 1]] * 2] * 2
