@@ -56,11 +56,17 @@ class RaceResult:
         }
 
 
-def slow_loops_skipped(image: npt.NDArray[np.uint8]) -> list[str]:
-    """The per-pixel loops :func:`race` leaves out on this image."""
+def slow_loops_skipped(
+    image: npt.NDArray[np.uint8], techniques: Sequence[str] | None = None
+) -> list[str]:
+    """The per-pixel loops :func:`race` leaves out on this image, of those asked for."""
     if image.shape[0] * image.shape[1] <= LOOP_MAX_PIXELS:
         return []
-    return [name for name, technique in TECHNIQUES.items() if technique.per_pixel_loop]
+    return [
+        name
+        for name, technique in TECHNIQUES.items()
+        if technique.per_pixel_loop and (techniques is None or name in techniques)
+    ]
 
 
 def race(
@@ -74,7 +80,7 @@ def race(
     on_round: Callable[[], object] | None = None,
 ) -> list[RaceResult]:
     """Time the available techniques (or those named) and numpy.copy on ``image``, fastest first."""
-    skipped = set(slow_loops_skipped(image))
+    skipped = set(slow_loops_skipped(image, techniques))
     calls: dict[str, Callable[[], Any]] = {COPY: lambda: np.copy(image)}
     for name, technique in TECHNIQUES.items():
         chosen = techniques is None or name in techniques

@@ -305,10 +305,9 @@ def run_bench(args: argparse.Namespace) -> int:
             old = _fit_color("--old", args.old, DEFAULT_OLD, channels, mode)
             new = _fit_color("--new", args.new, DEFAULT_NEW, channels, mode)
             progress.set_postfix_str(label)
-            for name in slow_loops_skipped(image):
-                progress.write(
-                    f"recolor: {label}: skipped {name}, an interpreted loop (seconds per megapixel)"
-                )
+            for name in slow_loops_skipped(image, args.techniques):
+                reason = "an interpreted loop (seconds per megapixel)"
+                progress.write(f"recolor: {label}: skipped {name}, {reason}", file=sys.stderr)
             try:
                 results += race(
                     image,

@@ -385,3 +385,18 @@ def test_python_dash_m_recolor_runs_as_a_subprocess(portrait: Path, tmp_path: Pa
     )
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"recolor: error: {tmp_path / 'nope.png'}: no such file"
+
+
+@pytest.mark.parametrize(
+    ("techniques", "skipped"), [(["numpy_packed", "numpy_loop"], True), (["numpy_packed"], False)]
+)
+def test_bench_says_which_loops_it_skips_of_those_asked_for(
+    techniques: list[str], skipped: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    size = ["--size", "1001x1000", "--repeat", "1"]
+    assert main(["bench", *size, "--techniques", *techniques]) == 0
+    captured = capsys.readouterr()
+    assert ("skipped numpy_loop, an interpreted loop" in captured.err) is skipped
+    assert "skipped pil_putpixel" not in captured.err
+    rows = {line.split()[0] for line in captured.out.splitlines() if line[:1].isalpha()}
+    assert rows - {"technique", "CPU:"} == {"numpy.copy", "numpy_packed"}
