@@ -7,9 +7,10 @@ never timed and every benchmark of a size sees the same pixels.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.yardsticks import yardstick_call
-from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image
+from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
 from recolor.testing import reference_recolor
 
 #: The original experiment's colours.
@@ -78,6 +79,20 @@ class Case:
         if self.per_pixel_loop and self.size > LOOP_CONFIRM_SIZE:
             return Case(self.technique, LOOP_CONFIRM_SIZE, self.tolerance, self.threads)
         return self
+
+
+@contextlib.contextmanager
+def case_threads(case: Case) -> Iterator[None]:
+    """The case's own thread cap while it runs; without one, the session's.
+
+    The session's is RECOLOR_THREADS (``--recolor-threads`` exports it),
+    which worker processes inherit.
+    """
+    if case.threads is None:
+        yield
+    else:
+        with thread_limit(case.threads):
+            yield
 
 
 def runs_at(technique: Technique, size: int) -> bool:

@@ -28,7 +28,6 @@ process from failing a run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import statistics
@@ -39,10 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cases import Case, call_for, yardstick_for
+from benchmarks.cases import Case, call_for, case_threads, yardstick_for
 from benchmarks.yardsticks import yardstick_name
 from recolor._atomic import atomic_write
-from recolor._threads import thread_limit
 from recolor.timing import time_interleaved
 
 #: Above this change against the baseline's luckiest process, a case is
@@ -191,9 +189,7 @@ def confirm(case: Case, baseline_case: dict[str, Any]) -> Verdict:
 def measure_ratios(case: Case) -> list[float]:
     """Time ``case`` and its yardstick in alternating rounds; their ratio in each round."""
     calls = {"yardstick": yardstick_for(case), "case": call_for(case)}
-    # Without a thread count of its own, a case runs with the session's:
-    # RECOLOR_THREADS, which worker processes inherit.
-    with thread_limit(case.threads) if case.threads else contextlib.nullcontext():
+    with case_threads(case):
         timings = time_interleaved(calls, rounds=rounds_for(case), min_round_time=0.02)
     return [
         case_seconds / yardstick_seconds

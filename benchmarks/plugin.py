@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from benchmarks.cases import (
     ORIGINAL_SIZE,
     Case,
     call_for,
+    case_threads,
     copy_call,
     expected_for,
     image_for,
@@ -217,7 +217,7 @@ class Race:
             # pytest-benchmark calibrates on its first calls: a numba compile
             # there would leave the case with the minimum of rounds.
             call()
-        with _threads(case), CpuMeter() as meter:
+        with case_threads(case), CpuMeter() as meter:
             if case.per_pixel_loop:
                 result = self.benchmark.pedantic(call, rounds=LOOP_ROUNDS, iterations=1)
             else:
@@ -234,7 +234,7 @@ class Race:
 
     def _measure_extras(self, case: Case, meter: CpuMeter) -> Outcome:
         median = float(self.benchmark.stats.stats.median)
-        with _threads(case):
+        with case_threads(case):
             copy_median = time_interleaved({"copy": copy_call(case)}, rounds=7)["copy"].median
         memory_size = LOOP_MEMORY_SIZE if case.per_pixel_loop else case.size
         memory_call = call_for(Case(case.technique, memory_size, case.tolerance, case.threads))
@@ -298,15 +298,6 @@ class Race:
         self.benchmark.extra_info["gate_p_value"] = verdict.p_value
         if verdict.regressed:
             pytest.fail(verdict.describe(), pytrace=False)
-
-
-@contextlib.contextmanager
-def _threads(case: Case) -> Iterator[None]:
-    if case.threads is None:
-        yield
-    else:
-        with recolor.thread_limit(case.threads):
-            yield
 
 
 @pytest.fixture
