@@ -20,11 +20,12 @@ import numpy.typing as npt
 
 from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
+from recolor._sample import ORIGINAL_REPLACEMENT
 from recolor.testing import reference_recolor
 
 #: The original experiment's colours.
 OLD = BACKGROUND
-NEW = (5, 3, 192, 255)
+NEW = ORIGINAL_REPLACEMENT
 
 #: Square sizes raced; 998 is the original experiment's.
 SIZES = (256, 998, 2048, 4096)

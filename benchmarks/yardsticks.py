@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor import TECHNIQUES
+from recolor import BACKGROUND, TECHNIQUES
+from recolor._sample import ORIGINAL_REPLACEMENT
 
 #: Pixels the interpreter yardstick walks through: a few milliseconds.
 PYTHON_PIXELS = 64 * 1024
@@ -43,7 +44,7 @@ def yardstick_call(technique: str, image: npt.NDArray[np.uint8]) -> Callable[[],
     name = yardstick_name(technique)
     if name == "python":
         pixels = _python_pixels()
-        old, new = (0, 0, 0, 0), (5, 3, 192, 255)
+        old, new = BACKGROUND, ORIGINAL_REPLACEMENT
         return lambda: [new if pixel == old else pixel for pixel in pixels]
     if name == "parallel-copy":
         parallel_copy = _parallel_copy()

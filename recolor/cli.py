@@ -25,14 +25,15 @@ from recolor._atomic import atomic_write
 from recolor._io import ImageFileError, check_output_path, load_image, save_image
 from recolor._race import COPY, RaceResult, race, slow_loops_skipped
 from recolor._registry import TECHNIQUES
-from recolor._sample import sample_image
+from recolor._sample import BACKGROUND, ORIGINAL_REPLACEMENT, sample_image
 from recolor._threads import available_cores, thread_limit
 from recolor.timing import format_seconds
 
 __all__ = ["main", "parse_color"]
 
-DEFAULT_OLD = "0,0,0,0"
-DEFAULT_NEW = "5,3,192,255"
+# RGBA, the original experiment's; an RGB or gray image takes their leading channels.
+DEFAULT_OLD = BACKGROUND
+DEFAULT_NEW = ORIGINAL_REPLACEMENT
 
 
 class CommandError(Exception):
@@ -154,12 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_color_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--old", type=parse_color, default=None, help=f"colour to replace ({DEFAULT_OLD})"
+        "--old", type=parse_color, default=None, help=f"colour to replace ({_text(DEFAULT_OLD)})"
     )
     parser.add_argument(
-        "--new", type=parse_color, default=None, help=f"replacement ({DEFAULT_NEW})"
+        "--new", type=parse_color, default=None, help=f"replacement ({_text(DEFAULT_NEW)})"
     )
     parser.add_argument("--tolerance", type=parse_tolerance, default=0, help="N or a,b,c,d (0)")
+
+
+def _text(color: tuple[int, ...]) -> str:
+    """A colour as the command line writes it: ``0,0,0,0``."""
+    return ",".join(map(str, color))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,12 +246,11 @@ def _apply_one(source: Path, target: Path, args: argparse.Namespace) -> None:
 
 
 def _fit_color(
-    option: str, given: tuple[int, ...] | None, default: str, channels: int, mode: str
+    option: str, given: tuple[int, ...] | None, default: tuple[int, ...], channels: int, mode: str
 ) -> tuple[int, ...]:
     """The colour for an image with ``channels`` channels, or a CommandError that says why not."""
     if given is None:
-        # The defaults are RGBA; an RGB or gray image takes their leading channels.
-        return parse_color(default)[:channels]
+        return default[:channels]
     if len(given) != channels:
         raise CommandError(
             f"{option} has {len(given)} values but the image is {mode} with {channels} "

@@ -192,13 +192,14 @@ def peak_bytes(func: Callable[[], Any]) -> int:
 _FIRST_CALL_SCRIPT = """
 import json, sys, time
 import recolor
+from recolor._sample import ORIGINAL_REPLACEMENT
 image = recolor.sample_image({width}, {height})
 technique = recolor.TECHNIQUES[{name!r}].func
 start = time.perf_counter()
-technique(image, recolor.BACKGROUND, (5, 3, 192, 255))
+technique(image, recolor.BACKGROUND, ORIGINAL_REPLACEMENT)
 first = time.perf_counter() - start
 start = time.perf_counter()
-technique(image, recolor.BACKGROUND, (5, 3, 192, 255))
+technique(image, recolor.BACKGROUND, ORIGINAL_REPLACEMENT)
 json.dump({{"first": first, "second": time.perf_counter() - start}}, sys.stdout)
 """
 
