@@ -44,7 +44,6 @@ class ImageFileError(Exception):
 @dataclass(frozen=True)
 class LoadedImage:
     pixels: npt.NDArray[np.uint8]
-    mode: str
     note: str | None  # what conversion was made, if any
 
 
@@ -74,7 +73,7 @@ def load_image(path: Path) -> LoadedImage:
     note = None
     if converted.mode != original_mode:
         note = f"{path}: converted from mode {original_mode} to {converted.mode}"
-    return LoadedImage(np.asarray(converted), converted.mode, note)
+    return LoadedImage(np.asarray(converted), note)
 
 
 def _convert(image: Image.Image) -> Image.Image:

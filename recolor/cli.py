@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 from tqdm import tqdm
 
@@ -34,6 +35,8 @@ __all__ = ["main", "parse_color"]
 # RGBA, the original experiment's; an RGB or gray image takes their leading channels.
 DEFAULT_OLD = BACKGROUND
 DEFAULT_NEW = ORIGINAL_REPLACEMENT
+# The mode of an image with so many channels, as load_image gives it.
+_MODE_BY_CHANNELS = {1: "L", 3: "RGB", 4: "RGBA"}
 
 
 class CommandError(Exception):
@@ -230,19 +233,35 @@ def _apply_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
 
 
 def _apply_one(source: Path, target: Path, args: argparse.Namespace) -> None:
-    loaded = load_image(source)
-    if loaded.note:
-        print(f"recolor: {loaded.note}", file=sys.stderr)
-    channels = 1 if loaded.pixels.ndim == 2 else loaded.pixels.shape[2]
-    old = _fit_color("--old", args.old, DEFAULT_OLD, channels, loaded.mode)
-    new = _fit_color("--new", args.new, DEFAULT_NEW, channels, loaded.mode)
+    pixels = _load(source)
+    old, new = _fit_colors(args, pixels)
     try:
-        out = recolor(loaded.pixels, old, new, tolerance=args.tolerance, technique=args.technique)
+        out = recolor(pixels, old, new, tolerance=args.tolerance, technique=args.technique)
     except (TypeError, ValueError) as error:
         raise CommandError(f"{source}: {error}") from None
     note = save_image(out, target, force=args.force)
     if note:
         print(f"recolor: {note}", file=sys.stderr)
+
+
+def _load(path: Path) -> npt.NDArray[np.uint8]:
+    """The pixels of ``path``, saying on stderr what conversion they needed."""
+    loaded = load_image(path)
+    if loaded.note:
+        print(f"recolor: {loaded.note}", file=sys.stderr)
+    return loaded.pixels
+
+
+def _fit_colors(
+    args: argparse.Namespace, pixels: npt.NDArray[np.uint8]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """--old and --new for ``pixels``, or a CommandError that says why not."""
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    mode = _MODE_BY_CHANNELS[channels]
+    return (
+        _fit_color("--old", args.old, DEFAULT_OLD, channels, mode),
+        _fit_color("--new", args.new, DEFAULT_NEW, channels, mode),
+    )
 
 
 def _fit_color(
@@ -305,10 +324,7 @@ def run_bench(args: argparse.Namespace) -> int:
         tqdm(total=rounds_total, desc="racing", unit="round", file=sys.stderr) as progress,
     ):
         for label, image in images:
-            channels = 1 if image.ndim == 2 else image.shape[2]
-            mode = {1: "L", 3: "RGB", 4: "RGBA"}[channels]
-            old = _fit_color("--old", args.old, DEFAULT_OLD, channels, mode)
-            new = _fit_color("--new", args.new, DEFAULT_NEW, channels, mode)
+            old, new = _fit_colors(args, image)
             progress.set_postfix_str(label)
             for name in slow_loops_skipped(image, args.techniques):
                 reason = "an interpreted loop (seconds per megapixel)"
@@ -339,13 +355,11 @@ def _bench_images(args: argparse.Namespace) -> list[tuple[str, np.ndarray[Any, A
     if args.image is None:
         sizes = args.size or [(998, 998)]
         return [(f"sample {w}x{h}", sample_image(w, h)) for w, h in sizes]
-    loaded = load_image(args.image)
-    if loaded.note:
-        print(f"recolor: {loaded.note}", file=sys.stderr)
+    pixels = _load(args.image)
     if not args.size:
-        height, width = loaded.pixels.shape[:2]
-        return [(f"{args.image.name} {width}x{height}", loaded.pixels)]
-    source = Image.fromarray(loaded.pixels)
+        height, width = pixels.shape[:2]
+        return [(f"{args.image.name} {width}x{height}", pixels)]
+    source = Image.fromarray(pixels)
     return [
         (f"{args.image.name} {w}x{h}", np.asarray(source.resize((w, h), Image.Resampling.NEAREST)))
         for w, h in args.size
