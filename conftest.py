@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
@@ -10,6 +11,21 @@ from hypothesis import HealthCheck, settings
 import recolor
 
 pytest_plugins = ["benchmarks.plugin"]
+
+#: Modules that import an optional package at their top, by that package.
+#: ``--doctest-modules`` imports every module it collects, so each is left
+#: out where its package is missing; the techniques and benchmarks that need
+#: it say so as skips. tests/test_optional_extras.py keeps this table whole.
+MODULES_NEEDING = {
+    "numba": ["recolor/techniques/_numba_kernels.py"],
+}
+
+collect_ignore = [
+    path
+    for package, paths in MODULES_NEEDING.items()
+    if importlib.util.find_spec(package) is None
+    for path in paths
+]
 
 # "ci" runs more examples than a developer's quick loop; pick with
 # HYPOTHESIS_PROFILE=ci (set in .ci/run and the workflows).

@@ -102,11 +102,28 @@ def test_tests_workflow_covers_the_matrix_the_project_promises() -> None:
     assert {entry["numba"] for entry in matrix["include"]} == {"installed", "absent"}
 
 
-def test_tests_workflow_runs_the_readme_test_command() -> None:
+def _readme_test_command() -> str:
     readme = (ROOT / "README.md").read_text()
     command = readme.split("<!-- test-command -->")[1].split("<!-- /test-command -->")[0]
-    command = command.strip().strip("`").strip()
-    runs = [
-        step.get("run", "") for step in _steps(_load(ROOT / ".github" / "workflows" / "tests.yml"))
+    return command.strip().strip("`").strip()
+
+
+def _test_job_runs(numba: str) -> list[str]:
+    """The commands the test job runs on the matrix entries with ``numba: <numba>``."""
+    job = _load(ROOT / ".github" / "workflows" / "tests.yml")["jobs"]["test"]
+    return [
+        step.get("run", "")
+        for step in job["steps"]
+        if step.get("if", f"matrix.numba == '{numba}'") == f"matrix.numba == '{numba}'"
     ]
-    assert command in runs
+
+
+def test_tests_workflow_runs_the_readme_test_command() -> None:
+    assert _readme_test_command() in _test_job_runs("installed")
+
+
+def test_the_job_without_numba_runs_the_readme_command_without_the_extra() -> None:
+    command = _readme_test_command()
+    assert ",numba" in command
+    assert command.replace(",numba", "") in _test_job_runs("absent")
+    assert command not in _test_job_runs("absent")
