@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 
 import recolor
 
-pytest_plugins = ["benchmarks.plugin"]
+pytest_plugins = ["benchmarks.plugin", "benchmarks.cost_plugin"]
 
 #: Modules that import an optional package at their top, by that package.
 #: ``--doctest-modules`` imports every module it collects, so each is left

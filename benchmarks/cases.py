@@ -17,11 +17,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
 from recolor._sample import ORIGINAL_REPLACEMENT
 from recolor.testing import reference_recolor
+
+#: The technique name of the numpy.copy reference case.
+COPY = "copy"
 
 #: The original experiment's colours.
 OLD = BACKGROUND
@@ -38,6 +42,12 @@ LOOP_MAX_SIZE = ORIGINAL_SIZE
 #: The gate measures per-pixel loops on an image this big: their cost per
 #: pixel does not depend on the size, and a full-size call takes seconds.
 LOOP_CONFIRM_SIZE = 256
+
+#: The cost mode counts at these sizes: a count grows linearly with pixels,
+#: so two sizes show the fixed and the per-pixel part, and larger ones would
+#: only take longer under valgrind. Interpreted loops are counted smaller.
+COST_SIZES = (256, ORIGINAL_SIZE)
+LOOP_COST_SIZE = 64
 
 #: RECOLOR_BENCH_SLOWDOWN="name=1.5[,name=factor...]" makes those techniques
 #: slower by busy-waiting after each call: how the gate itself is tested.
@@ -73,7 +83,7 @@ class Case:
 
     @property
     def per_pixel_loop(self) -> bool:
-        return self.technique != "copy" and TECHNIQUES[self.technique].per_pixel_loop
+        return self.technique != COPY and TECHNIQUES[self.technique].per_pixel_loop
 
     def confirm_case(self) -> Case:
         """The case the gate measures for this one (the same, but for loops)."""
@@ -120,7 +130,7 @@ def size_cases() -> list[Case]:
 
 def reference_cases() -> list[Case]:
     """The numpy.copy reference in every group."""
-    return [Case("copy", size) for size in SIZES] + [Case("copy", ORIGINAL_SIZE, JPEG_TOLERANCE)]
+    return [Case(COPY, size) for size in SIZES] + [Case(COPY, ORIGINAL_SIZE, JPEG_TOLERANCE)]
 
 
 def thread_cases(cores: int) -> list[Case]:
@@ -132,6 +142,42 @@ def thread_cases(cores: int) -> list[Case]:
         if technique.multithreaded
         for threads in counts
     ]
+
+
+def cost_cases() -> list[Case]:
+    """The cases the cost mode counts: the copy reference, every technique, the tolerance group.
+
+    Threads are not a dimension here: the cost mode runs every technique on
+    one thread (benchmarks/cost.py says why).
+    """
+    cases = [Case(COPY, size) for size in COST_SIZES]
+    cases += [
+        Case(name, size)
+        for size in COST_SIZES
+        for name, technique in TECHNIQUES.items()
+        if not technique.per_pixel_loop
+    ]
+    cases += [
+        Case(name, LOOP_COST_SIZE)
+        for name, technique in TECHNIQUES.items()
+        if technique.per_pixel_loop
+    ]
+    cases += [
+        Case(name, ORIGINAL_SIZE, JPEG_TOLERANCE)
+        for name, technique in TECHNIQUES.items()
+        if not technique.per_pixel_loop
+    ]
+    return cases
+
+
+def skip_unless_available(case: Case) -> None:
+    """Skip the running test, saying what to install, when the case's technique cannot run."""
+    if case.technique == COPY:
+        return
+    technique = TECHNIQUES[case.technique]
+    if not technique.available:
+        extra = technique.requires
+        pytest.skip(f"{case.technique} needs {extra}: pip install 'recolor[{extra}]'")
 
 
 @cache
@@ -150,7 +196,7 @@ def expected_for(size: int, tolerance: int) -> npt.NDArray[np.uint8]:
 def call_for(case: Case) -> Callable[[], Any]:
     """A no-argument call that runs the case once, slowed down if asked."""
     image = image_for(case.size)
-    if case.technique == "copy":
+    if case.technique == COPY:
         return lambda: np.copy(image)
     func = slowed(case.technique, TECHNIQUES[case.technique].func)
     tolerance = case.tolerance
@@ -163,7 +209,7 @@ def copy_call(case: Case) -> Callable[[], Any]:
     numpy.copy reads and writes every byte once, the floor for any technique
     that returns a new image.
     """
-    return call_for(Case("copy", case.size))
+    return call_for(Case(COPY, case.size))
 
 
 def yardstick_for(case: Case) -> Callable[[], Any]:

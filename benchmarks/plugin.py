@@ -22,6 +22,7 @@ import pytest
 import recolor
 from benchmarks import gate
 from benchmarks.cases import (
+    COPY,
     ORIGINAL_SIZE,
     Case,
     call_for,
@@ -29,6 +30,7 @@ from benchmarks.cases import (
     copy_call,
     expected_for,
     image_for,
+    skip_unless_available,
 )
 from benchmarks.yardsticks import yardstick_name
 from recolor import TECHNIQUES
@@ -143,6 +145,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     session = config.stash[_SESSION]
+    if config.option.recolor_cost:
+        return []  # the cost mode has its own header (benchmarks/cost_plugin.py)
     if not session.timing:
         return ["recolor benchmarks: smoke mode (each runs once); time them with --benchmark-only"]
     threads = os.environ.get(THREADS_ENV_VAR) or f"all {available_cores()} cores"
@@ -202,11 +206,7 @@ class Race:
         self.session = session
 
     def run(self, case: Case) -> None:
-        if case.technique != "copy":
-            technique = TECHNIQUES[case.technique]
-            if not technique.available:
-                extra = technique.requires
-                pytest.skip(f"{case.technique} needs {extra}: pip install 'recolor[{extra}]'")
+        skip_unless_available(case)
         self.benchmark.group = case.group
         self.benchmark.name = case.key
         image = image_for(case.size)
@@ -224,7 +224,7 @@ class Race:
                 result = self.benchmark(call)
 
         assert image.tobytes() == before, f"{case.technique} modified its input"
-        if case.technique != "copy":
+        if case.technique != COPY:
             assert_image_equal(result, expected_for(case.size, case.tolerance))
         if not self.session.timing:
             return
@@ -240,7 +240,7 @@ class Race:
         memory_call = call_for(Case(case.technique, memory_size, case.tolerance, case.threads))
         bytes_per_pixel = peak_bytes(memory_call) / memory_size**2
         first_call = None
-        compiled = case.technique != "copy" and TECHNIQUES[case.technique].requires == "numba"
+        compiled = case.technique != COPY and TECHNIQUES[case.technique].requires == "numba"
         if compiled and case.size == ORIGINAL_SIZE and not case.tolerance and not case.threads:
             # In a fresh process: this one has long compiled or loaded the kernels.
             first_call = first_call_seconds(case.technique)["first"]
@@ -265,7 +265,7 @@ class Race:
 
     def _gate(self, outcome: Outcome) -> None:
         case = outcome.case
-        if case.technique == "copy":
+        if case.technique == COPY:
             return
         if self.session.recording:
             self.session.recorded.append(case)

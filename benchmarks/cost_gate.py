@@ -1,0 +1,222 @@
+"""The cost gate: the committed baseline of counts, and the decision for one case.
+
+A count is deterministic for given versions of Python, numpy, OpenCV,
+Pillow, numba and valgrind, and for the CPU valgrind presents; it is not
+for other versions. So every case in the baseline carries the versions that
+produced it, and a case counted with other versions is reported as not
+comparable rather than judged. Against a git ref (``--recolor-compare``) both
+sides are counted in one session, with the same versions, and always judged.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cases import Case
+from benchmarks.cost import CACHE_MODEL, L1_MISS_CYCLES, LL_MISS_CYCLES, Cost, valgrind_version
+from recolor._atomic import atomic_write
+
+FORMAT = 1
+DEFAULT_BASELINE = Path(__file__).with_name("cost_baseline.json")
+COST_COMMAND = "python -m pytest --recolor-cost"
+RECORD_COMMAND = f"{COST_COMMAND} --recolor-record-cost-baseline"
+#: Percent by which a case's estimated cycles may rise before it fails;
+#: as much of a fall is reported, so that the baseline is re-recorded.
+DEFAULT_THRESHOLD = 3.0
+_COUNTS = ("instructions", "l1_misses", "ll_misses", "estimated_cycles")
+
+
+class CostBaselineError(Exception):
+    """The cost baseline cannot be used; the message says what to do."""
+
+
+def versions(simulated_cpu: str) -> dict[str, str | None]:
+    """What a count depends on besides the code."""
+    import cv2
+    import numpy as np
+    import PIL
+
+    try:
+        import numba
+
+        numba_version: str | None = numba.__version__
+    except ImportError:
+        numba_version = None
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "pillow": PIL.__version__,
+        "numba": numba_version,
+        "valgrind": valgrind_version(),
+        "machine": platform.machine(),
+        "simulated_cpu": simulated_cpu,
+    }
+
+
+def _restore_advice(path: Path) -> str:
+    return f"Restore it with 'git checkout -- {path}' or re-record it with: {RECORD_COMMAND}"
+
+
+def load(path: Path) -> dict[str, dict[str, Any]]:
+    """Every case of the baseline, checked as a whole; CostBaselineError with advice."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"expected a JSON object with format {FORMAT}")
+        if data.get("cache_model") != {k: list(v) for k, v in CACHE_MODEL.items()} or data.get(
+            "cycle_weights"
+        ) != {"l1_miss": L1_MISS_CYCLES, "ll_miss": LL_MISS_CYCLES}:
+            raise ValueError("it was counted with another cache model or cycle formula")
+        cases = data.get("cases")
+        if not isinstance(cases, dict) or not cases:
+            raise ValueError("it has no cases")
+        for key, entry in cases.items():
+            _check_entry(key, entry)
+    except (OSError, ValueError) as error:
+        raise CostBaselineError(
+            f"the cost baseline {path} is unusable ({error}). {_restore_advice(path)}"
+        ) from error
+    return cases
+
+
+def _check_entry(key: str, entry: Any) -> None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("versions"), dict):
+        raise ValueError(f"case {key!r} has no counts and versions")
+    for name in _COUNTS:
+        value = entry.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"case {key!r}: {name} must be a count >= 0, got {value!r}")
+    counts = Cost(entry["instructions"], entry["l1_misses"], entry["ll_misses"])
+    if entry["estimated_cycles"] <= 0 or entry["estimated_cycles"] != counts.estimated_cycles:
+        raise ValueError(
+            f"case {key!r}: estimated_cycles must be positive and follow from the counts, "
+            f"got {entry['estimated_cycles']!r}"
+        )
+
+
+def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
+    return {**cost.as_dict(), "versions": case_versions}
+
+
+def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
+    """Merge ``entries`` into the baseline at ``path``, atomically.
+
+    A baseline that is there but unusable is not silently replaced by the
+    few cases of a partial (``-k``) recording: that would lose the others.
+    """
+    existing: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        existing = load(path)
+    data = {
+        "format": FORMAT,
+        "recorded_with": RECORD_COMMAND,
+        "cache_model": {name: list(shape) for name, shape in CACHE_MODEL.items()},
+        "cycle_weights": {"l1_miss": L1_MISS_CYCLES, "ll_miss": LL_MISS_CYCLES},
+        "cases": dict(sorted({**existing, **entries}.items())),
+    }
+    text = json.dumps(data, indent=1) + "\n"
+    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+
+
+@dataclass(frozen=True)
+class CostVerdict:
+    """What the cost gate decided about one case."""
+
+    case: Case
+    status: str  # "passed", "failed", "improved", "not comparable", "no reference"
+    current: Cost
+    reference: Cost | None = None
+    threshold: float = DEFAULT_THRESHOLD
+    against: str = "the baseline"
+    reason: str = ""
+
+    @property
+    def change(self) -> float | None:
+        if self.reference is None:
+            return None
+        return self.current.estimated_cycles / self.reference.estimated_cycles
+
+    def describe(self) -> str:
+        if self.reference is None or self.change is None:
+            return f"{self.case.key}: {self.status}: {self.reason}"
+        word = {"failed": "costs more", "improved": "costs less"}.get(self.status, self.status)
+        parts = [
+            f"{name.replace('_', ' ')} "
+            + _ratio(getattr(self.current, name), getattr(self.reference, name))
+            for name in ("instructions", "l1_misses", "ll_misses")
+        ]
+        return (
+            f"{self.case.technique} at {self.case.key} {word}: "
+            f"{self.current.estimated_cycles:,} estimated cycles against {self.against}'s "
+            f"{self.reference.estimated_cycles:,}, {self.change:.4f} times, "
+            f"{'above' if self.status == 'failed' else 'beyond'} the threshold of "
+            f"{self.threshold:g}% ({', '.join(parts)})"
+        )
+
+
+def _ratio(current: int, reference: int) -> str:
+    if reference == 0:
+        return "0 before" if current == 0 else f"{current:,} from 0"
+    return f"{current / reference:.3f}x"
+
+
+def judge(
+    case: Case,
+    current: Cost,
+    reference: Cost,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    against: str = "the baseline",
+) -> CostVerdict:
+    """Fail a rise in estimated cycles above ``threshold`` percent; report a fall as large."""
+    change = current.estimated_cycles / reference.estimated_cycles
+    limit = 1 + threshold / 100
+    if change > limit:
+        status = "failed"
+    elif change < 1 / limit:
+        status = "improved"
+    else:
+        status = "passed"
+    return CostVerdict(case, status, current, reference, threshold, against)
+
+
+def judge_against_baseline(
+    case: Case,
+    current: Cost,
+    current_versions: dict[str, str | None],
+    baseline_entry: dict[str, Any] | None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> CostVerdict:
+    """:func:`judge` against the baseline's entry, when it was counted with these versions."""
+    if baseline_entry is None:
+        return CostVerdict(
+            case,
+            "no reference",
+            current,
+            reason=f"not in the baseline; record: {RECORD_COMMAND} -k",
+        )
+    recorded = baseline_entry["versions"]
+    differ = sorted(
+        f"{name} {recorded.get(name)} there, {value} here"
+        for name, value in current_versions.items()
+        if recorded.get(name) != value
+    )
+    if differ:
+        return CostVerdict(
+            case,
+            "not comparable",
+            current,
+            reason=f"counted with other versions ({'; '.join(differ)}): not judged",
+        )
+    reference = Cost(
+        baseline_entry["instructions"], baseline_entry["l1_misses"], baseline_entry["ll_misses"]
+    )
+    return judge(case, current, reference, threshold=threshold)

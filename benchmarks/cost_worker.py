@@ -1,0 +1,77 @@
+"""A fresh process that counts one case under callgrind: ``python -m benchmarks.cost_worker``.
+
+Started by :mod:`benchmarks.cost` under valgrind, with a request as JSON on
+stdin. It imports, warms up, and then counts ``counted_calls`` calls, each
+alone between callgrind's start and stop of instrumentation, each written to
+a dump of its own. It prints the CPU that numpy sees, as JSON.
+
+``recolor_root`` names another tree (a git worktree of another commit) whose
+``recolor`` package is counted; this tree's ``benchmarks`` package, imported
+first, measures both sides alike. ``warm_only`` runs the calls natively,
+without counting, to fill numba's cache.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+# One OpenCV thread before any work: a pool that allocates in a racy order
+# moves every later address, and with them CPython's hashing of objects.
+import cv2
+
+import benchmarks  # noqa: F401  # this tree's, before recolor_root goes on sys.path
+
+cv2.setNumThreads(1)
+
+
+def main() -> None:
+    request = json.load(sys.stdin)
+    if request["recolor_root"]:
+        sys.path.insert(0, request["recolor_root"])
+
+    from benchmarks.cases import Case, call_for
+    from benchmarks.cost_slowdown import filler
+
+    units = int(request.get("filler_units") or 0)
+    call: Callable[[], Any] = (
+        call_for(Case(**request["case"])) if request["case"] is not None else lambda: None
+    )
+
+    def once() -> None:
+        call()
+        filler(units)
+
+    for _ in range(request["warmup_calls"]):
+        once()
+    if request.get("warm_only"):
+        return
+
+    # pytest-codspeed's compiled callgrind hooks (no type information).
+    hooks: Any = importlib.import_module("pytest_codspeed.instruments.hooks.dist_instrument_hooks")
+    instance = hooks.instrument_hooks_init()
+    if not hooks.instrument_hooks_is_instrumented(instance):
+        raise SystemExit("benchmarks.cost_worker counts only under valgrind --tool=callgrind")
+    for index in range(request["counted_calls"]):
+        hooks.instrument_hooks_start_benchmark(instance)  # zero the counts, then count
+        once()
+        hooks.instrument_hooks_stop_benchmark(instance)
+        hooks.instrument_hooks_set_executed_benchmark(instance, 0, f"call#{index}".encode())
+    json.dump({"simulated_cpu": simulated_cpu()}, sys.stdout)
+
+
+def simulated_cpu() -> str:
+    """The highest x86-64 level numpy's dispatch sees here: X86_V3 under valgrind 3.19."""
+    import numpy as np
+
+    core: Any = getattr(np, "_core", None) or np.core  # numpy 2, numpy 1
+    features: dict[str, bool] = core._multiarray_umath.__cpu_features__
+    levels = [level for level in ("X86_V2", "X86_V3", "X86_V4") if features.get(level)]
+    return levels[-1] if levels else "below X86_V2"
+
+
+if __name__ == "__main__":
+    main()

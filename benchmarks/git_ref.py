@@ -1,0 +1,82 @@
+"""Another commit's tree, for comparing with it: a temporary git worktree.
+
+``--recolor-compare REF`` measures each case in this tree, as it is
+(uncommitted changes included), and in REF's tree. REF's tree is checked out
+into a temporary worktree that is removed afterwards, also when the run is
+interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class GitRefError(Exception):
+    """REF cannot be checked out; the message is one line that says why."""
+
+
+def _git(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def resolve(ref: str) -> str:
+    """The commit REF names, or GitRefError."""
+    if shutil.which("git") is None:
+        raise GitRefError(f"--recolor-compare {ref} needs git, which is not installed here")
+    if _git("rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise GitRefError(f"--recolor-compare {ref}: {ROOT} is not inside a git repository")
+    found = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if found.returncode != 0:
+        raise GitRefError(
+            f"--recolor-compare: no commit named {ref!r} here (try a branch, a tag or a sha; "
+            "'git fetch' first if it is a remote's)"
+        )
+    return found.stdout.strip()
+
+
+@contextlib.contextmanager
+def worktree(ref: str) -> Iterator[Path]:
+    """Check REF out into a temporary worktree; yield the folder that holds its ``recolor``."""
+    commit = resolve(ref)
+    top = Path(_git("rev-parse", "--show-toplevel").stdout.strip())
+    folder = Path(tempfile.mkdtemp(prefix="recolor-ref-"))
+    added = _git("worktree", "add", "--detach", "--quiet", str(folder), commit)
+    if added.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise GitRefError(
+            f"--recolor-compare {ref}: git worktree add failed: {added.stderr.strip()}"
+        )
+    try:
+        yield folder / ROOT.relative_to(top)
+    finally:
+        _git("worktree", "remove", "--force", str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+        _git("worktree", "prune")
+
+
+def technique_names(recolor_root: Path) -> set[str]:
+    """The techniques registered in the ``recolor`` package under ``recolor_root``."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, recolor; print(json.dumps(sorted(recolor.TECHNIQUES)))",
+        ],
+        cwd=recolor_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        last_line = (completed.stderr.strip().splitlines() or ["no message"])[-1]
+        raise GitRefError(f"cannot import recolor from {recolor_root}: {last_line}")
+    return set(json.loads(completed.stdout))

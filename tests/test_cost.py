@@ -1,0 +1,286 @@
+"""The deterministic cost mode: the decision, the baseline's checks, and whole runs under valgrind."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import cost, cost_gate
+from benchmarks.cases import SLOWDOWN_ENV_VAR, Case
+from benchmarks.cost_slowdown import filler_units
+
+REPO = Path(__file__).resolve().parent.parent
+
+needs_valgrind = pytest.mark.skipif(
+    cost.missing_tools() is not None, reason=str(cost.missing_tools())
+)
+
+COST_FILE = """
+import pytest
+from benchmarks.cases import Case
+
+@pytest.mark.parametrize("case", [Case("numpy_packed", 64)], ids=lambda case: case.key)
+def test_small(cost, case):
+    cost.run(case)
+"""
+
+CASE = Case("numpy_packed", 998)
+
+
+def _cost(cycles_scale: float = 1.0) -> cost.Cost:
+    return cost.Cost(round(1_000_000 * cycles_scale), 1_000, 100)
+
+
+def test_estimated_cycles_follow_the_stated_formula() -> None:
+    assert cost.Cost(1_000, 20, 3).estimated_cycles == 1_000 + 10 * 20 + 100 * 3
+
+
+@pytest.mark.parametrize(
+    ("scale", "status"),
+    [(1.0, "passed"), (1.02, "passed"), (1.05, "failed"), (0.95, "improved"), (0.98, "passed")],
+)
+def test_judge_fails_a_rise_above_the_threshold_and_reports_a_fall(
+    scale: float, status: str
+) -> None:
+    verdict = cost_gate.judge(CASE, _cost(scale), _cost(), threshold=3)
+    assert verdict.status == status
+
+
+def test_the_threshold_is_an_option() -> None:
+    assert cost_gate.judge(CASE, _cost(1.05), _cost(), threshold=10).status == "passed"
+
+
+def test_failure_message_names_case_figures_change_and_threshold() -> None:
+    message = cost_gate.judge(CASE, _cost(1.10), _cost(), threshold=3).describe()
+    current, reference = _cost(1.10).estimated_cycles, _cost().estimated_cycles
+    for part in [
+        "numpy_packed at 998x998-numpy_packed costs more",
+        f"{current:,} estimated cycles",
+        f"the baseline's {reference:,}",
+        "times, above the threshold of 3%",
+        "instructions 1.100x",
+    ]:
+        assert part in message
+
+
+def _baseline(**versions: Any) -> dict[str, Any]:
+    return cost_gate.entry(_cost(), {**cost_gate.versions("X86_V3"), **versions})
+
+
+def test_other_versions_are_not_comparable_and_say_which(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cost, "valgrind_version", lambda: "3.19.0")
+    here = cost_gate.versions("X86_V3")
+    verdict = cost_gate.judge_against_baseline(CASE, _cost(2.0), here, _baseline(numpy="1.0.0"))
+    assert verdict.status == "not comparable"
+    assert f"numpy 1.0.0 there, {here['numpy']} here" in verdict.reason
+    same = cost_gate.judge_against_baseline(CASE, _cost(2.0), here, _baseline())
+    assert same.status == "failed"
+
+
+def test_a_case_missing_from_the_baseline_says_how_to_record_it() -> None:
+    verdict = cost_gate.judge_against_baseline(CASE, _cost(), {}, None)
+    assert verdict.status == "no reference"
+    assert cost_gate.RECORD_COMMAND in verdict.reason
+
+
+def _write(path: Path, cases: dict[str, Any]) -> Path:
+    cost_gate.write(path, cases)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("instructions", -1),
+        ("instructions", "many"),
+        ("instructions", True),
+        ("instructions", 1.5),
+        ("estimated_cycles", 0),
+        ("estimated_cycles", 12345),  # does not follow from the counts
+        ("versions", None),
+    ],
+)
+def test_a_bad_entry_makes_the_baseline_unusable_with_advice(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    path = _write(tmp_path / "cost.json", {"a": _baseline()})
+    data = json.loads(path.read_text())
+    data["cases"]["a"][field] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(cost_gate.CostBaselineError, match=r"unusable.*git checkout -- .*re-record"):
+        cost_gate.load(path)
+
+
+@pytest.mark.parametrize("text", ["{", "[]", '{"format": 99}', "NaN", '{"format": 1, "cases": {}}'])
+def test_an_unreadable_baseline_is_unusable_with_advice(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "cost.json"
+    path.write_text(text)
+    with pytest.raises(cost_gate.CostBaselineError, match=r"Restore it with"):
+        cost_gate.load(path)
+
+
+def test_another_cache_model_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "cost.json", {"a": _baseline()})
+    data = json.loads(path.read_text())
+    data["cache_model"]["LL"] = [1024, 1, 64]
+    path.write_text(json.dumps(data))
+    with pytest.raises(cost_gate.CostBaselineError, match="another cache model"):
+        cost_gate.load(path)
+
+
+def test_recording_merges_and_never_replaces_an_unusable_baseline(tmp_path: Path) -> None:
+    path = _write(tmp_path / "cost.json", {"a": _baseline()})
+    _write(path, {"b": _baseline()})
+    assert set(cost_gate.load(path)) == {"a", "b"}
+    assert [p.name for p in tmp_path.iterdir()] == ["cost.json"]
+    path.write_text('{"format": 1, "cases": {"a": ')
+    with pytest.raises(cost_gate.CostBaselineError):
+        cost_gate.write(path, {"c": _baseline()})
+    assert path.read_text() == '{"format": 1, "cases": {"a": '
+
+
+def test_the_slowdown_adds_the_asked_share_of_the_reference_cost() -> None:
+    assert filler_units(1.05, 1_000_000, 500.0) == 100
+    assert filler_units(1.0, 1_000_000, 500.0) == 0
+
+
+@pytest.fixture
+def cost_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
+    pytester.makepyfile(test_cost_small=COST_FILE)
+    return pytester
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "benchmarks.cost_plugin", *args)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--recolor-record-cost-baseline"],
+            "*belongs to the cost mode: run python -m pytest --recolor-cost*",
+        ),
+        (["--recolor-compare", "main"], "*--recolor-compare belongs to the cost mode*"),
+        (["--recolor-cost", "--benchmark-only"], "*leave out --benchmark-only*"),
+        (
+            ["--recolor-cost", "--recolor-cost-threshold", "0"],
+            "*percentage between 0 and 100, got 0*",
+        ),
+    ],
+)
+def test_usage_errors_say_the_right_command(
+    cost_dir: pytest.Pytester, args: list[str], message: str
+) -> None:
+    result = _run(cost_dir, *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_without_valgrind_the_mode_stops_with_one_line_on_installing_it(
+    cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no valgrind, no setarch
+    result = _run(cost_dir, "--recolor-cost")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.stderr.lines if line.strip()] == [
+        f"ERROR: {cost.INSTALL_VALGRIND}"
+    ]
+
+
+def test_without_the_cost_mode_a_cost_case_is_a_smoke_test(cost_dir: pytest.Pytester) -> None:
+    _run(cost_dir).assert_outcomes(passed=1)
+
+
+@needs_valgrind
+def test_two_counts_of_the_same_call_agree() -> None:
+    case = Case("numpy_packed", 64)
+    (first, cpu), (second, _) = cost.measure(case), cost.measure(case)
+    assert first.estimated_cycles == pytest.approx(second.estimated_cycles, rel=0.005)
+    assert first.instructions == pytest.approx(second.instructions, rel=0.005)
+    assert cpu.startswith("X86_V")
+
+
+@needs_valgrind
+def test_cost_gate_end_to_end(cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    baseline = cost_dir.path / "cost.json"
+    option = f"--recolor-cost-baseline={baseline}"
+
+    missing = _run(cost_dir, "--recolor-cost", option)
+    missing.assert_outcomes(passed=1)
+    missing.stdout.fnmatch_lines(
+        ["*NOT JUDGED*no cost baseline at*--recolor-cost --recolor-record-cost-baseline*"]
+    )
+
+    _run(cost_dir, "--recolor-cost", "--recolor-record-cost-baseline", option).assert_outcomes(
+        passed=1
+    )
+    assert set(cost_gate.load(baseline)) == {"64x64-numpy_packed"}
+
+    quiet = _run(cost_dir, "--recolor-cost", option)
+    quiet.assert_outcomes(passed=1)
+    quiet.stdout.fnmatch_lines(["*64x64-numpy_packed *passed"])
+
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=1.10")
+    slowed = _run(cost_dir, "--recolor-cost", option)
+    slowed.assert_outcomes(failed=1)
+    slowed.stdout.fnmatch_lines(
+        [
+            "numpy_packed at 64x64-numpy_packed costs more: * estimated cycles against the "
+            "baseline's *, 1.* times, above the threshold of 3% (instructions *",
+            "FAILED test_cost_small.py::test_small*",
+        ]
+    )
+    assert "Traceback" not in slowed.stdout.str()
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR)
+
+    data = json.loads(baseline.read_text())
+    data["cases"]["64x64-numpy_packed"]["versions"]["numpy"] = "1.0.0"
+    baseline.write_text(json.dumps(data))
+    other = _run(cost_dir, "--recolor-cost", option)
+    other.assert_outcomes(passed=1)
+    other.stdout.fnmatch_lines(["*NOT JUDGED*other versions (numpy 1.0.0 there, * here)*"])
+
+
+@needs_valgrind
+def test_compare_with_a_git_ref_judges_without_a_baseline(
+    cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    same = _run(cost_dir, "--recolor-cost", "--recolor-compare", "HEAD")
+    same.assert_outcomes(passed=1)
+    same.stdout.fnmatch_lines(["*judged against HEAD*", "*64x64-numpy_packed *passed"])
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=1.10")
+    slowed = _run(cost_dir, "--recolor-cost", "--recolor-compare", "HEAD")
+    slowed.assert_outcomes(failed=1)
+    slowed.stdout.fnmatch_lines(["*costs more: * against HEAD's *"])
+    assert not list(Path(tempfile.gettempdir()).glob("recolor-ref-*")), "a worktree was left"
+
+
+@needs_valgrind
+def test_a_ref_that_does_not_exist_is_one_line(cost_dir: pytest.Pytester) -> None:
+    result = _run(cost_dir, "--recolor-cost", "--recolor-compare", "no-such-ref-xyz")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --recolor-compare: no commit named 'no-such-ref-xyz'*"])
+
+
+def test_the_workflow_constraints_pin_the_versions_the_baseline_was_counted_with() -> None:
+    pins = dict(
+        line.split("==")
+        for line in (REPO / "benchmarks" / "cost-constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for key, entry in cost_gate.load(cost_gate.DEFAULT_BASELINE).items():
+        recorded = entry["versions"]
+        for package, name in [
+            ("numpy", "numpy"),
+            ("opencv-python", "opencv"),
+            ("pillow", "pillow"),
+            ("numba", "numba"),
+        ]:
+            assert pins[package].startswith(recorded[name]), (key, package, recorded[name])
