@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pytest
 
 from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
@@ -172,6 +171,8 @@ def cost_cases() -> list[Case]:
 
 def skip_unless_available(case: Case) -> None:
     """Skip the running test, saying what to install, when the case's technique cannot run."""
+    import pytest  # only the plugins call this; the workers that import this module need not
+
     if case.technique == COPY:
         return
     technique = TECHNIQUES[case.technique]

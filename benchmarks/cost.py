@@ -24,8 +24,20 @@ user (README, "The deterministic cost mode"):
   (``NUMBA_CPU_NAME=haswell``), so its kernels do not depend on the host
   either, and can be compiled natively, outside valgrind, into a cache of
   the cost mode's own;
+- the allocator: glibc moves its threshold between heap and ``mmap`` with
+  the history of frees, so whether a large buffer comes from one or the
+  other (a few percent of some counts) depended on what the process did
+  before; ``GLIBC_TUNABLES`` fixes the threshold at glibc's default, 128 KiB;
+- the garbage collector: a full collection walks every live object, so its
+  cost grew with what the process had imported (6% of a list-building
+  technique's count after one more import in the worker). The worker freezes
+  what exists before it counts (:mod:`benchmarks.cost_worker`);
 - the caches: callgrind would size its simulated caches from the host's;
   :data:`CACHE_MODEL` fixes them.
+
+What remains is CPython hashing some objects by address: one more import in
+the worker moved counts by at most 0.4% of instructions and 0.7% of
+estimated cycles (README, "The deterministic cost mode").
 """
 
 from __future__ import annotations
@@ -127,6 +139,7 @@ def worker_environment() -> dict[str, str]:
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072",
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "OMP_WAIT_POLICY": "PASSIVE",

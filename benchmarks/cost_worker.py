@@ -13,6 +13,7 @@ without counting, to fill numba's cache.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -55,7 +56,13 @@ def main() -> None:
     instance = hooks.instrument_hooks_init()
     if not hooks.instrument_hooks_is_instrumented(instance):
         raise SystemExit("benchmarks.cost_worker counts only under valgrind --tool=callgrind")
+    # A full collection walks every object alive, so its cost would grow with
+    # whatever this process imported: frozen, they are left out, and the
+    # collector still runs on what the calls themselves allocate.
+    gc.collect()
+    gc.freeze()
     for index in range(request["counted_calls"]):
+        gc.collect()  # every counted call starts with the collector's counts at zero
         hooks.instrument_hooks_start_benchmark(instance)  # zero the counts, then count
         once()
         hooks.instrument_hooks_stop_benchmark(instance)
