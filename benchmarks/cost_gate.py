@@ -18,6 +18,7 @@ from typing import Any
 
 from benchmarks.cases import Case
 from benchmarks.cost import CACHE_MODEL, L1_MISS_CYCLES, LL_MISS_CYCLES, Cost, valgrind_version
+from benchmarks.machine import cpu_model, machine_facts
 from recolor._atomic import atomic_write
 
 FORMAT = 1
@@ -34,24 +35,15 @@ class CostBaselineError(Exception):
     """The cost baseline cannot be used; the message says what to do."""
 
 
+#: What a count depends on, from :func:`benchmarks.machine.machine_facts`.
+_VERSIONED = ("python", "numpy", "opencv", "pillow", "numba")
+
+
 def versions(simulated_cpu: str) -> dict[str, str | None]:
-    """What a count depends on besides the code."""
-    import cv2
-    import numpy as np
-    import PIL
-
-    try:
-        import numba
-
-        numba_version: str | None = numba.__version__
-    except ImportError:
-        numba_version = None
+    """What a count depends on besides the code; a case counted with others is not judged."""
+    facts = machine_facts()
     return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "opencv": cv2.__version__,
-        "pillow": PIL.__version__,
-        "numba": numba_version,
+        **{name: facts[name] for name in _VERSIONED},
         "valgrind": valgrind_version(),
         "machine": platform.machine(),
         "simulated_cpu": simulated_cpu,
@@ -102,7 +94,9 @@ def _check_entry(key: str, entry: Any) -> None:
 
 
 def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
-    return {**cost.as_dict(), "versions": case_versions}
+    """A baseline entry: the counts, what they depend on, and (to compare, not to decide)
+    the host's CPU, which valgrind hides from the program."""
+    return {**cost.as_dict(), "versions": case_versions, "host_cpu": cpu_model()}
 
 
 def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:

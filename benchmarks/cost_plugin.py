@@ -32,6 +32,7 @@ from benchmarks.cases import (
 )
 from benchmarks.cost import Cost, CostError
 from benchmarks.cost_slowdown import CALIBRATION_UNITS, filler_units
+from benchmarks.machine import cpu_model
 from recolor._atomic import atomic_write
 from recolor._threads import available_cores
 from recolor.testing import assert_image_equal
@@ -73,13 +74,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="PATH",
         help="write the estimated cycles for github-action-benchmark (customSmallerIsBetter)",
-    )
-    group.addoption(
-        "--recolor-compare",
-        default=None,
-        metavar="REF",
-        help="with --recolor-cost: count each case in REF's tree too (a git worktree) and "
-        "judge against that instead of the baseline",
     )
 
 
@@ -131,7 +125,6 @@ def pytest_configure(config: pytest.Config) -> None:
         for flag, given in (
             ("--recolor-record-cost-baseline", option.recolor_record_cost_baseline),
             ("--recolor-cost-json", option.recolor_cost_json),
-            ("--recolor-compare", option.recolor_compare),
         ):
             if given:
                 raise pytest.UsageError(
@@ -147,7 +140,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "--recolor-cost-threshold is a percentage between 0 and 100, got "
             f"{option.recolor_cost_threshold:g}"
         )
-    if option.recolor_record_cost_baseline and option.recolor_compare:
+    compare: str | None = getattr(option, "recolor_compare", None)  # benchmarks.plugin's
+    if option.recolor_record_cost_baseline and compare:
         raise pytest.UsageError(
             "--recolor-record-cost-baseline records this tree's counts; leave out --recolor-compare"
         )
@@ -156,15 +150,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(problem)
     session = CostSession(config, threshold=option.recolor_cost_threshold)
     config.stash[_SESSION] = session
-    if option.recolor_compare:
-        session.compare = option.recolor_compare
+    if compare:
+        session.compare = compare
         try:
-            session.reference_root = session.cleanup.enter_context(
-                git_ref.worktree(option.recolor_compare)
+            session.reference_root, session.reference_techniques = session.cleanup.enter_context(
+                git_ref.reference_tree(compare)
             )
-            session.reference_techniques = git_ref.technique_names(session.reference_root)
         except git_ref.GitRefError as error:
-            session.cleanup.close()
             raise pytest.UsageError(str(error)) from error
     elif not session.recording:
         try:
@@ -346,6 +338,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines.append(
             f"recolor cost mode: judged against {config.option.recolor_cost_baseline}, "
             f"threshold {session.threshold:g}%"
+        )
+        hosts = sorted({str(e.get("host_cpu", "unknown")) for e in session.baseline.values()})
+        here = cpu_model()
+        lines.append(
+            f"recolor cost mode: baseline counted on {', '.join(hosts)}; this host: {here}"
+            + (
+                ""
+                if hosts == [here]
+                else " (another CPU: valgrind presents the same one to the program, so the "
+                "counts are compared, as the README's 'Across CPUs' explains)"
+            )
         )
     else:
         lines.append(f"recolor cost mode: NOT JUDGED: {session.baseline_problem}")

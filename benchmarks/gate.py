@@ -1,78 +1,77 @@
-"""The regression gate: is a case slower than the committed baseline?
+"""The regression gate's decision: is a case slower than its reference?
 
-The decision, for each case (see README, "The regression gate"):
-
-The figure compared is :func:`measure_ratios`: the case and its yardstick
+The figure is :func:`measure_ratios`: the case and its yardstick
 (benchmarks/yardsticks.py) timed in alternating rounds, one ratio per round,
 always in a fresh process of its own (``python -m benchmarks.worker``), as
-pyperf does: what ran before in a process skews what runs after (numba's
-OpenMP threads spin on after a parallel loop, the allocator keeps state),
-and each process has its own luck of memory layout and core.
-The baseline holds those ratios from ``RECORD_WORKERS`` processes.
+pyperf does: what ran before in a process skews what runs after, and each
+process has its own luck of memory layout and core. So the process is the
+unit: each process gives one median, and the decisions compare process
+medians with a one-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``),
+never rounds pooled as if they were independent.
 
-1. Screen. One process: when its median ratio is at most ``SCREEN_FACTOR``
-   times the luckiest of the baseline's processes, the case passes at once.
-   Against the luckiest, so that a slower case measured in a lucky process
-   is still caught; that is most cases on an unchanged tree.
-2. Confirm. A suspect is measured again in ``WORKERS`` more processes.
-   Their pooled ratios are compared with the baseline's by a one-sided
-   Mann-Whitney U test on the raw samples (asv's test). The case fails only
-   when the change is both significant (p < ``ALPHA``) and its median is
-   more than ``FAIL_FACTOR`` times the baseline's.
+Against this machine's stored baseline (benchmarks/baselines.py):
 
-Dividing by a yardstick that leans on the same resource as the case makes
-the figures portable between machines and moods of one machine; the factor
-absorbs what it does not; confirming in fresh processes keeps one unlucky
-process from failing a run.
+1. Screen. One process: at most ``SCREEN_FACTOR`` times the luckiest of the
+   baseline's processes passes at once.
+2. Confirm. A suspect is measured in ``WORKERS`` more processes; it fails when
+   the median of their medians is more than ``FAIL_FACTOR`` times the
+   baseline's and the test finds them larger (p < ``ALPHA``).
+
+Against a git ref (``--recolor-compare REF``): ``AB_PROCESSES`` processes a
+side, taken in alternation (ABBA), with this tree's measuring code on both
+sides. A case fails when the change is above ``AB_FACTOR`` and significant;
+a suspect is measured once more with as many processes, and judged on all
+of them, so that one unlucky side is diluted rather than believed.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import os
 import statistics
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from benchmarks.cases import Case, call_for, case_threads, yardstick_for
+from scipy import stats
+
+from benchmarks.baselines import CaseBaseline
+from benchmarks.cases import (
+    SLOWDOWN_ENV_VAR,
+    Case,
+    call_for,
+    case_threads,
+    copy_call,
+    yardstick_for,
+)
 from benchmarks.yardsticks import yardstick_name
-from recolor._atomic import atomic_write
 from recolor.timing import time_interleaved
 
 #: Above this change against the baseline's luckiest process, a case is
 #: measured again.
 SCREEN_FACTOR = 1.25
-#: A confirmed change must exceed this factor to fail. Measured noise on a
-#: shared 2-core machine: README, "The regression gate".
+#: A confirmed change against the stored baseline must exceed this factor to
+#: fail. Measured noise on a shared 2-core machine: README, "The regression gate".
 FAIL_FACTOR = 1.25
+#: A change against a git ref, measured side by side, must exceed this factor
+#: to fail: README, "Against a git ref".
+AB_FACTOR = 1.10
 #: A case whose baseline processes disagree by more than this (slowest
 #: process median over fastest) is too noisy here to gate at FAIL_FACTOR:
 #: it is reported, not judged.
 NOISE_LIMIT = 1.5
-#: Significance level of the one-sided Mann-Whitney U test.
+#: Significance level of the one-sided Mann-Whitney U test on process medians.
 ALPHA = 0.01
-#: Fresh processes a confirmation uses, and a baseline recording.
+#: Fresh processes a confirmation uses, a baseline recording, and each side of
+#: a comparison with a git ref (5 against 5 can reach p = 1/252).
 WORKERS = 4
 RECORD_WORKERS = 5
+AB_PROCESSES = 5
 #: Alternating rounds each measurement times, and for interpreted loops.
 ROUNDS = 7
 LOOP_ROUNDS = 3
-
-BASELINE_FORMAT = 1
-DEFAULT_BASELINE = Path(__file__).with_name("baseline.json")
-RECORD_COMMAND = "python -m pytest --benchmark-only --recolor-record-baseline"
-
-
-class BaselineError(Exception):
-    """The baseline file cannot be used; the message says what to do."""
-
-
-class BaselineMissing(BaselineError):
-    """There is no baseline file: the gate has nothing to compare with."""
 
 
 @dataclass(frozen=True)
@@ -81,114 +80,112 @@ class Verdict:
 
     case: Case
     regressed: bool
-    baseline: float  # median of the case's time over its yardstick's, per round
+    baseline: float  # median of process medians of the case's time over its yardstick's
     current: float
     threshold: float
     p_value: float | None = None
+    against: str = "the baseline"
+    processes: int = 1
+    across_machines: bool = False
 
     @property
     def change(self) -> float:
         return self.current / self.baseline
 
     def describe(self) -> str:
-        how = "confirmed in fresh processes" if self.p_value is not None else "first measurement"
         p = f", p = {self.p_value:.2g}" if self.p_value is not None else ""
-        yardstick = yardstick_name(self.case.technique)
+        across = " [across machines]" if self.across_machines else ""
         return (
             f"{self.case.technique} at {self.case.key} got slower: {self.current:.4g}x its "
-            f"{yardstick} yardstick against the baseline's {self.baseline:.4g}x, "
-            f"{self.change:.2f} times the baseline, above the threshold of "
-            f"{self.threshold:.2f} ({how}{p})"
+            f"{yardstick_name(self.case.technique)} yardstick against {self.against}'s "
+            f"{self.baseline:.4g}x, {self.change:.2f} times, above the threshold of "
+            f"{self.threshold:.2f} ({self.processes} fresh processes{p}){across}"
         )
 
 
-# ----------------------------------------------------------------- baseline
+def process_medians(processes: Sequence[Sequence[float]]) -> list[float]:
+    return [statistics.median(process) for process in processes]
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
-    """The baseline's cases by key; BaselineError with advice when it is unusable."""
-    if not path.exists():
-        raise BaselineMissing(
-            f"no benchmark baseline at {path}, so nothing was compared. Record one on this "
-            f"machine with: {RECORD_COMMAND}"
-        )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != BASELINE_FORMAT
-            or not isinstance(data.get("cases"), dict)
-        ):
-            raise ValueError(f"expected format {BASELINE_FORMAT} with a 'cases' table")
-    except (OSError, ValueError) as error:
-        raise BaselineError(
-            f"the benchmark baseline {path} is unreadable ({error}). Restore it with "
-            f"'git checkout -- {path.name}' or re-record it with: {RECORD_COMMAND}"
-        ) from error
-    cases: dict[str, Any] = data["cases"]
-    return cases
-
-
-def write_baseline(path: Path, cases: dict[str, Any], machine: dict[str, Any]) -> None:
-    """Write the baseline atomically, merging into the cases already there."""
-    try:
-        existing = load_baseline(path)
-    except BaselineError:
-        existing = {}
-    data = {
-        "format": BASELINE_FORMAT,
-        "recorded_with": RECORD_COMMAND,
-        "machine": machine,
-        "cases": dict(sorted({**existing, **cases}.items())),
-    }
-    text = json.dumps(data, indent=1) + "\n"
-    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
-
-
-# ----------------------------------------------------------------- decision
-
-
-def screen(case: Case, baseline_case: dict[str, Any]) -> Verdict:
-    """The first look, in this process: is the case suspiciously slower than its baseline?"""
-    confirm_case = case.confirm_case()
-    baseline = min(process_medians(baseline_case["samples"], rounds_for(confirm_case)))
-    current = statistics.median(measure_in_workers([confirm_case], workers=1)[confirm_case.key])
-    return Verdict(case, current / baseline > SCREEN_FACTOR, baseline, current, SCREEN_FACTOR)
-
-
-def baseline_spread(case: Case, baseline_case: dict[str, Any]) -> float:
+def baseline_spread(baseline: CaseBaseline) -> float:
     """How far the baseline's processes disagree: slowest median over fastest."""
-    medians = process_medians(baseline_case["samples"], rounds_for(case.confirm_case()))
+    medians = process_medians(baseline.processes)
     return max(medians) / min(medians)
+
+
+def larger_p_value(sample: Sequence[float], reference: Sequence[float]) -> float:
+    """One-sided p-value that ``sample`` tends to be larger than ``reference``."""
+    if not sample or not reference:
+        return 1.0
+    return float(stats.mannwhitneyu(sample, reference, alternative="greater").pvalue)
+
+
+def screen(case: Case, baseline: CaseBaseline, *, against: str = "the baseline") -> Verdict:
+    """The first look, one fresh process: is the case suspiciously slower than its baseline?"""
+    luckiest = min(process_medians(baseline.processes))
+    current = statistics.median(run_worker(case.confirm_case()))
+    return Verdict(
+        case, current / luckiest > SCREEN_FACTOR, luckiest, current, SCREEN_FACTOR, None, against
+    )
+
+
+def confirm(
+    case: Case, baseline: CaseBaseline, *, against: str = "the baseline", across: bool = False
+) -> Verdict:
+    """Measure a suspect again in fresh processes and decide on their medians."""
+    reference = process_medians(baseline.processes)
+    measured = case.confirm_case()
+    medians = process_medians(measure_in_workers([measured], WORKERS)[measured.key])
+    return _decide(case, medians, reference, FAIL_FACTOR, against, across)
+
+
+def compare_with_ref(case: Case, ref_root: Path, *, against: str) -> Verdict:
+    """This tree against REF's, side by side in alternating fresh processes."""
+    measured = case.confirm_case()
+    current: list[float] = []
+    reference: list[float] = []
+    verdict: Verdict | None = None
+    for _ in range(2):  # the second time only for a suspect
+        for index in range(AB_PROCESSES):
+            # ABBA: neither side always goes first into a drifting machine.
+            sides = [(current, None), (reference, ref_root)]
+            for medians, root in sides if index % 2 == 0 else reversed(sides):
+                medians.append(statistics.median(run_worker(measured, recolor_root=root)))
+        verdict = _decide(case, current, reference, AB_FACTOR, against, False)
+        if not verdict.regressed:
+            return verdict
+    assert verdict is not None
+    return verdict
+
+
+def _decide(
+    case: Case,
+    medians: Sequence[float],
+    reference: Sequence[float],
+    factor: float,
+    against: str,
+    across: bool,
+) -> Verdict:
+    current, baseline = statistics.median(medians), statistics.median(reference)
+    p_value = larger_p_value(medians, reference)
+    regressed = current / baseline > factor and p_value < ALPHA
+    return Verdict(
+        case, regressed, baseline, current, factor, p_value, against, len(medians), across
+    )
 
 
 def rounds_for(case: Case) -> int:
     return LOOP_ROUNDS if case.per_pixel_loop else ROUNDS
 
 
-def process_medians(samples: Sequence[float], rounds: int) -> list[float]:
-    """The median of each process's rounds: the samples come ``rounds`` at a time."""
-    return [
-        statistics.median(samples[start : start + rounds])
-        for start in range(0, len(samples), rounds)
-    ]
+def measure_ratios(case: Case, *, against_copy: bool = False) -> list[float]:
+    """Time ``case`` and its yardstick in alternating rounds; their ratio in each round.
 
-
-def confirm(case: Case, baseline_case: dict[str, Any]) -> Verdict:
-    """Measure a suspect again in fresh processes and decide."""
-    baseline_samples = [float(s) for s in baseline_case["samples"]]
-    confirm_case = case.confirm_case()
-    samples = measure_in_workers([confirm_case])[confirm_case.key]
-    baseline = statistics.median(baseline_samples)
-    current = statistics.median(samples)
-    p_value = mann_whitney_greater(samples, baseline_samples)
-    regressed = current / baseline > FAIL_FACTOR and p_value < ALPHA
-    return Verdict(case, regressed, baseline, current, FAIL_FACTOR, p_value)
-
-
-def measure_ratios(case: Case) -> list[float]:
-    """Time ``case`` and its yardstick in alternating rounds; their ratio in each round."""
-    calls = {"yardstick": yardstick_for(case), "case": call_for(case)}
+    With ``against_copy``, the yardstick is numpy.copy of the same image, whatever
+    the case's own: the "x copy" the tables and the Actions history show.
+    """
+    yardstick = copy_call(case) if against_copy else yardstick_for(case)
+    calls = {"yardstick": yardstick, "case": call_for(case)}
     with case_threads(case):
         timings = time_interleaved(calls, rounds=rounds_for(case), min_round_time=0.02)
     return [
@@ -199,57 +196,38 @@ def measure_ratios(case: Case) -> list[float]:
     ]
 
 
-def mann_whitney_greater(sample: Sequence[float], reference: Sequence[float]) -> float:
-    """One-sided p-value that ``sample`` tends to be larger than ``reference``.
+def measure_in_workers(cases: Sequence[Case], workers: int) -> dict[str, list[list[float]]]:
+    """:func:`measure_ratios` of each case in ``workers`` fresh processes, one list each.
 
-    The Mann-Whitney U test with the normal approximation, corrected for
-    ties and continuity, as asv applies it to raw benchmark samples.
-    """
-    n1, n2 = len(sample), len(reference)
-    if n1 == 0 or n2 == 0:
-        return 1.0
-    pooled = sorted([(value, 0) for value in sample] + [(value, 1) for value in reference])
-    ranks = [0.0] * len(pooled)
-    tie_term = 0.0
-    start = 0
-    while start < len(pooled):
-        end = start
-        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[start][0]:
-            end += 1
-        for index in range(start, end + 1):
-            ranks[index] = (start + end) / 2 + 1
-        tied = end - start + 1
-        tie_term += tied**3 - tied
-        start = end + 1
-    rank_sum = sum(rank for rank, (_, group) in zip(ranks, pooled, strict=True) if group == 0)
-    u = rank_sum - n1 * (n1 + 1) / 2
-    n = n1 + n2
-    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
-    if variance <= 0:
-        return 1.0
-    z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
-    return 0.5 * math.erfc(z / math.sqrt(2))
-
-
-# ----------------------------------------------------------------- workers
-
-
-def measure_in_workers(cases: Sequence[Case], workers: int = WORKERS) -> dict[str, list[float]]:
-    """:func:`measure_ratios` of each case in ``workers`` fresh processes, pooled by case key.
-
-    The rounds go case by case (every case's first process, then every
+    The processes go case by case (every case's first process, then every
     case's second...), so a passing disturbance spreads over all cases.
     """
-    pooled: dict[str, list[float]] = {case.key: [] for case in cases}
+    processes: dict[str, list[list[float]]] = {case.key: [] for case in cases}
     for _ in range(workers):
         for case in cases:
-            pooled[case.key] += run_worker(case)
-    return pooled
+            processes[case.key].append(run_worker(case))
+    return processes
 
 
-def run_worker(case: Case) -> list[float]:
-    """:func:`measure_ratios` of ``case`` in a fresh ``python -m benchmarks.worker``."""
-    request = json.dumps(case.__dict__)
+def run_worker(
+    case: Case, *, against_copy: bool = False, recolor_root: Path | None = None
+) -> list[float]:
+    """:func:`measure_ratios` of ``case`` in a fresh ``python -m benchmarks.worker``.
+
+    ``recolor_root`` is another tree (a git worktree) whose ``recolor`` is
+    measured, with this tree's measuring code.
+    """
+    request = json.dumps(
+        {
+            "case": case.__dict__,
+            "against_copy": against_copy,
+            "recolor_root": None if recolor_root is None else str(recolor_root),
+        }
+    )
+    environment = dict(os.environ)
+    if recolor_root is not None:
+        # RECOLOR_BENCH_SLOWDOWN slows this tree down, never the one it is compared with.
+        environment.pop(SLOWDOWN_ENV_VAR, None)
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.worker"],
         input=request,
@@ -257,6 +235,7 @@ def run_worker(case: Case) -> list[float]:
         text=True,
         check=False,
         cwd=Path(__file__).parent.parent,
+        env=environment,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"benchmark worker failed on {case.key}:\n{completed.stderr}")

@@ -63,6 +63,13 @@ def worktree(ref: str) -> Iterator[Path]:
         _git("worktree", "prune")
 
 
+@contextlib.contextmanager
+def reference_tree(ref: str) -> Iterator[tuple[Path, set[str]]]:
+    """REF's tree in a temporary worktree, and the techniques its ``recolor`` registers."""
+    with worktree(ref) as root:
+        yield root, technique_names(root)
+
+
 def technique_names(recolor_root: Path) -> set[str]:
     """The techniques registered in the ``recolor`` package under ``recolor_root``."""
     completed = subprocess.run(

@@ -157,7 +157,9 @@ def cost_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "benchmarks.cost_plugin", *args)
+    return pytester.runpytest_subprocess(
+        "-p", "benchmarks.plugin", "-p", "benchmarks.cost_plugin", *args
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,7 +169,6 @@ def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
             ["--recolor-record-cost-baseline"],
             "*belongs to the cost mode: run python -m pytest --recolor-cost*",
         ),
-        (["--recolor-compare", "main"], "*--recolor-compare belongs to the cost mode*"),
         (["--recolor-cost", "--benchmark-only"], "*leave out --benchmark-only*"),
         (
             ["--recolor-cost", "--recolor-cost-threshold", "0"],

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from benchmarks import gate
+from benchmarks import baselines, gate
 from benchmarks.cases import SLOWDOWN_ENV_VAR, Case, slowdowns
+from benchmarks.machine import machine_facts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,52 +24,149 @@ def test_small(race):
 """
 
 
-def test_mann_whitney_sees_a_shift_and_not_noise() -> None:
-    reference = [1.0, 1.1, 0.9, 1.05, 0.95, 1.02, 0.98]
+def test_the_test_sees_a_shift_and_not_noise() -> None:
+    reference = [1.0, 1.1, 0.9, 1.05, 0.95]
     slower = [x * 1.5 for x in reference]
-    assert gate.mann_whitney_greater(slower, reference) < 0.01
-    assert gate.mann_whitney_greater(reference, reference) > 0.3
-    assert gate.mann_whitney_greater(reference, slower) > 0.99
-    assert gate.mann_whitney_greater([], reference) == 1.0
+    assert gate.larger_p_value(slower, reference) < gate.ALPHA
+    assert gate.larger_p_value(reference, reference) > 0.3
+    assert gate.larger_p_value(reference, slower) > 0.99
+    assert gate.larger_p_value([], reference) == 1.0
 
 
-def test_mann_whitney_matches_a_textbook_value() -> None:
-    # U = 0 for 5 against 5 fully separated samples: exact one-sided p = 1/252;
-    # the normal approximation with continuity correction gives 0.0061.
-    p_value = gate.mann_whitney_greater([6, 7, 8, 9, 10], [1, 2, 3, 4, 5])
-    assert p_value == pytest.approx(0.0061, abs=5e-4)
+def test_five_processes_a_side_can_reach_significance_and_four_against_five_too() -> None:
+    # Exact one-sided p for fully separated samples: 1/C(10,5) and 1/C(9,4).
+    assert gate.larger_p_value([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]) == pytest.approx(1 / 252)
+    assert gate.larger_p_value([6, 7, 8, 9], [1, 2, 3, 4, 5]) == pytest.approx(1 / 126)
+    assert gate.ALPHA > 1 / 126
 
 
-def test_process_medians_split_the_pooled_samples_by_process() -> None:
-    samples = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
-    assert gate.process_medians(samples, 3) == [2.0, 20.0]
+def test_the_unit_is_the_process_not_the_round() -> None:
+    # Seven rounds a process: pooled rounds would call this shift significant;
+    # as two processes against two it cannot be.
+    here = [[1.3] * 7, [1.31] * 7]
+    there = [[1.0] * 7, [1.01] * 7]
+    medians = gate.process_medians(here)
+    assert medians == [1.3, 1.31]
+    assert gate.larger_p_value(medians, gate.process_medians(there)) > gate.ALPHA
+
+
+def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> Any:
+    return baselines.CaseBaseline(
+        technique, "copy", f"998x998-{technique}", tuple(tuple(p) for p in processes)
+    )
 
 
 def test_baseline_spread_is_slowest_process_over_fastest() -> None:
-    case = Case("numpy_mask", 998)
-    samples = [1.0] * gate.ROUNDS + [1.6] * gate.ROUNDS + [1.2] * gate.ROUNDS
-    assert gate.baseline_spread(case, {"samples": samples}) == pytest.approx(1.6)
+    spread = gate.baseline_spread(_case_baseline([1.0, 1.0], [1.6, 1.6], [1.2, 1.2]))
+    assert spread == pytest.approx(1.6)
+
+
+def test_verdict_message_names_technique_figures_threshold_and_processes() -> None:
+    verdict = gate.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, 0.004, "main", 10)
+    message = verdict.describe()
+    for part in [
+        "numpy_mask",
+        "998x998",
+        "3.1x",
+        "main's 2x",
+        "1.55 times",
+        "threshold of 1.25",
+        "10 fresh processes",
+        "p = 0.004",
+    ]:
+        assert part in message
+    assert "across machines" not in message
+    across = gate.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, across_machines=True)
+    assert across.describe().endswith("[across machines]")
+
+
+def test_machines_are_named_by_cpu_cores_system_and_simd() -> None:
+    facts = {"cpu_model": "AMD EPYC", "cores": 2, "platform": "Linux x86_64"}
+    with_avx512 = {**facts, "opencv_cpu_features": "SSE *AVX2 *AVX512-SKX"}
+    without = {**facts, "opencv_cpu_features": "SSE *AVX2 *AVX512-SKX?"}
+    assert baselines.machine_name(with_avx512) == "AMD EPYC, 2 cores, Linux x86_64, AVX512"
+    assert baselines.machine_name(without) == "AMD EPYC, 2 cores, Linux x86_64, AVX2"
 
 
 def test_missing_baseline_says_how_to_record_one(tmp_path: Path) -> None:
-    with pytest.raises(gate.BaselineMissing, match=r"--recolor-record-baseline"):
-        gate.load_baseline(tmp_path / "none.json")
+    with pytest.raises(baselines.BaselineMissing, match=r"--recolor-record-baseline"):
+        baselines.load(tmp_path / "none.json")
 
 
-@pytest.mark.parametrize("content", ["{", '{"format": 99, "cases": {}}', "[]"])
-def test_unreadable_baseline_says_how_to_restore_it(tmp_path: Path, content: str) -> None:
+def _written(tmp_path: Path, machine: str = "m1", **cases: Any) -> Path:
+    path = tmp_path / "baseline.json"
+    baselines.write(path, machine, {"cores": 2}, cases or {"a": _case_baseline([1.0, 1.1])})
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{",
+        "[]",
+        '{"format": 99, "machines": {}}',
+        '{"format": 1, "cases": {}}',
+        '{"format": 2, "machines": {}}',
+    ],
+)
+def test_an_unreadable_baseline_says_how_to_restore_it(tmp_path: Path, content: str) -> None:
     path = tmp_path / "baseline.json"
     path.write_text(content)
-    with pytest.raises(gate.BaselineError, match=r"unreadable.*re-record it with"):
-        gate.load_baseline(path)
+    with pytest.raises(
+        baselines.BaselineError, match=r"unusable.*git checkout -- .*re-record it with"
+    ):
+        baselines.load(path)
 
 
-def test_write_baseline_merges_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("processes", [[1.0, float("nan")]]),
+        ("processes", [[1.0, float("inf")]]),
+        ("processes", [[1.0, -1.0]]),
+        ("processes", [[0.0]]),
+        ("processes", [["1.0"]]),
+        ("processes", [[True]]),
+        ("processes", [[]]),
+        ("processes", []),
+        ("yardstick", None),
+    ],
+)
+def test_every_ratio_is_checked_on_load(tmp_path: Path, field: str, value: Any) -> None:
+    path = _written(tmp_path)
+    data = json.loads(path.read_text())
+    data["machines"]["m1"]["cases"]["a"][field] = value
+    path.write_text(json.dumps(data))  # json writes NaN and Infinity, as a hand edit might
+    with pytest.raises(baselines.BaselineError, match="unusable"):
+        baselines.load(path)
+
+
+def test_an_old_format_is_refused_with_advice(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
-    gate.write_baseline(path, {"a": {"samples": [1.0]}}, {"cores": 2})
-    gate.write_baseline(path, {"b": {"samples": [2.0]}}, {"cores": 2})
-    assert set(gate.load_baseline(path)) == {"a", "b"}
+    path.write_text('{"format": 1, "machine": {}, "cases": {"a": {"samples": [1.0]}}}')
+    with pytest.raises(baselines.BaselineError, match=r"format 1.*re-record it with"):
+        baselines.load(path)
+
+
+def test_recording_merges_per_machine_and_never_replaces_an_unusable_file(tmp_path: Path) -> None:
+    path = _written(tmp_path, "m1", a=_case_baseline([1.0]))
+    _written(tmp_path, "m1", b=_case_baseline([2.0]))
+    _written(tmp_path, "m2", a=_case_baseline([3.0]))
+    machines = baselines.load(path)
+    assert set(machines["m1"].cases) == {"a", "b"}
+    assert set(machines["m2"].cases) == {"a"}
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
+    path.write_text('{"format": 2, "machines": {"m1": ')
+    with pytest.raises(baselines.BaselineError):
+        _written(tmp_path, "m1", c=_case_baseline([1.0]))
+    assert path.read_text() == '{"format": 2, "machines": {"m1": '
+
+
+def test_the_committed_baseline_is_readable_and_kept_for_its_machine() -> None:
+    machines = baselines.load(baselines.DEFAULT_PATH)
+    for name, machine in machines.items():
+        assert baselines.machine_name(machine.facts) == name
+        assert len(machine.cases) >= 38
 
 
 def test_slowdown_spec_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,13 +175,6 @@ def test_slowdown_spec_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "no_such_technique=2")
     with pytest.raises(ValueError, match="name=factor"):
         slowdowns()
-
-
-def test_verdict_message_names_technique_figures_and_threshold() -> None:
-    verdict = gate.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, 0.001)
-    message = verdict.describe()
-    for part in ["numpy_mask", "998x998", "3.1x", "2x", "1.55 times", "threshold of 1.25"]:
-        assert part in message
 
 
 @pytest.fixture
@@ -102,8 +196,9 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
 
     recorded = _run(bench_dir, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
     recorded.assert_outcomes(passed=1)
-    cases = json.loads(baseline.read_text())["cases"]
-    assert len(cases["64x64-numpy_packed"]["samples"]) == gate.RECORD_WORKERS * gate.ROUNDS
+    (machine,) = baselines.load(baseline).values()
+    assert machine.name == baselines.machine_name(machine_facts())
+    assert len(machine.cases["64x64-numpy_packed"].processes) == gate.RECORD_WORKERS
 
     unchanged = _run(bench_dir, f"--recolor-baseline={baseline}")
     unchanged.assert_outcomes(passed=1)
@@ -114,12 +209,52 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
     slowed.stdout.fnmatch_lines(
         [
             "numpy_packed at 64x64-numpy_packed got slower: *x its copy yardstick against the "
-            "baseline's *x, * times the baseline, above the threshold of 1.25 (confirmed *",
+            "baseline's *x, * times, above the threshold of 1.25 (4 fresh processes, p = *)",
             "FAILED test_bench.py::test_small - *numpy_packed*",
             "*= 1 failed in *",
         ]
     )
     assert "Traceback" not in slowed.stdout.str()
+
+
+def _another_machines_baseline(path: Path) -> None:
+    """A baseline of an Intel Xeon whose ratios nothing here can match: judged, it fails."""
+    facts = {**machine_facts(), "cpu_model": "Intel Xeon Gold 5220R"}
+    case = baselines.CaseBaseline(
+        "numpy_packed", "copy", "64x64-numpy_packed", tuple((0.01,) * gate.ROUNDS for _ in range(5))
+    )
+    baselines.write(path, baselines.machine_name(facts), facts, {"64x64-numpy_packed": case})
+
+
+def test_another_machines_baseline_judges_nothing_unless_asked_and_then_says_so(
+    bench_dir: pytest.Pytester,
+) -> None:
+    baseline = bench_dir.path / "baseline.json"
+    _another_machines_baseline(baseline)
+
+    silent = _run(bench_dir, f"--recolor-baseline={baseline}")
+    silent.assert_outcomes(passed=1)
+    silent.stdout.fnmatch_lines(
+        [
+            "recolor benchmarks: NO GATE: * holds no baseline for this machine (*), only for: "
+            "Intel Xeon Gold 5220R*--recolor-record-baseline*",
+            "recolor: * holds no baseline for this machine*",
+        ]
+    )
+
+    asked = _run(bench_dir, f"--recolor-baseline={baseline}", "--recolor-across-machines=Xeon")
+    asked.assert_outcomes(failed=1)
+    asked.stdout.fnmatch_lines(
+        [
+            "recolor benchmarks: gate ACROSS MACHINES against the baseline of Intel Xeon*",
+            "numpy_packed at 64x64-numpy_packed got slower: * against the baseline of Intel "
+            "Xeon*[[]across machines[]]",
+            "ACROSS MACHINES: every vs ref figure compares this machine with another*",
+        ]
+    )
+    unknown = _run(bench_dir, f"--recolor-baseline={baseline}", "--recolor-across-machines=ARM")
+    assert unknown.ret == pytest.ExitCode.USAGE_ERROR
+    unknown.stderr.fnmatch_lines(["*--recolor-across-machines 'ARM' must name one machine of*"])
 
 
 def test_missing_baseline_passes_and_says_what_to_do(bench_dir: pytest.Pytester) -> None:
@@ -135,4 +270,134 @@ def test_unreadable_baseline_fails_with_advice_not_exit_4(bench_dir: pytest.Pyte
     result = _run(bench_dir, f"--recolor-baseline={broken}")
     result.assert_outcomes(failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*is unreadable*re-record it with*"])
+    result.stdout.fnmatch_lines(["*is unusable*re-record it with*"])
+
+
+def test_comparing_without_a_mode_that_measures_is_a_usage_error(
+    bench_dir: pytest.Pytester,
+) -> None:
+    result = bench_dir.runpytest_subprocess("-p", "benchmarks.plugin", "--recolor-compare=main")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--recolor-compare measures: run python -m pytest --benchmark-only --recolor-compare*"]
+    )
+
+
+def test_recording_without_benchmark_only_is_a_usage_error(bench_dir: pytest.Pytester) -> None:
+    result = bench_dir.runpytest_subprocess("-p", "benchmarks.plugin", "--recolor-record-baseline")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*records timings: run python -m pytest --benchmark-only --recolor-record-baseline*"]
+    )
+
+
+# --------------------------------------------------------- against a git ref
+
+TINY_BENCH = """
+from benchmarks.cases import Case
+import pytest
+
+@pytest.mark.parametrize("technique", ["numpy_packed", "numpy_mask", "numpy_where"])
+def test_small(race, technique):
+    race.run(Case(technique, 64))
+"""
+
+NEW_TECHNIQUE = '''
+"""A technique the second commit adds."""
+
+import numpy as np
+
+from recolor._registry import register
+from recolor._validation import validate_request
+
+
+@register("numpy.where on a per-pixel match")
+def numpy_where(image, old, new, *, tolerance=0):
+    """Recolour with numpy.where.
+
+    {contract}
+    """
+    request = validate_request(image, old, new, tolerance)
+    pixels = request.pixels
+    match = np.all((pixels >= request.lower) & (pixels <= request.upper), axis=-1)
+    new = np.asarray(request.new, dtype=np.uint8)
+    return request.finish(np.where(match[..., None], new, pixels))
+'''
+
+
+def _git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
+
+
+@pytest.fixture
+def tiny_repository(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project with two commits: the second slows numpy_packed and adds a technique."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    root = pytester.path
+    for name in ("recolor", "benchmarks"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(REPO / name, root / name)
+    (root / "benchmarks" / "bench_tiny.py").write_text(TINY_BENCH)
+    _git(root, "init", "--quiet")
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "base")
+    numpy_techniques = root / "recolor" / "techniques" / "numpy_techniques.py"
+    text = numpy_techniques.read_text()
+    marker = "def numpy_packed("
+    body_start = text.index('"""', text.index('"""', text.index(marker)) + 3) + 3
+    busy = "\n    sum(range(20000))  # the second commit's slowdown\n"
+    numpy_techniques.write_text(text[:body_start] + busy + text[body_start:])
+    (root / "recolor" / "techniques" / "numpy_where.py").write_text(NEW_TECHNIQUE)
+    init = root / "recolor" / "techniques" / "__init__.py"
+    init.write_text(init.read_text() + "from recolor.techniques.numpy_where import numpy_where\n")
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "head")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
+    return root
+
+
+def test_compare_with_a_ref_fails_the_slowed_case_and_lists_the_new_one(
+    pytester: pytest.Pytester, tiny_repository: Path
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "benchmarks/bench_tiny.py",
+        "--benchmark-only",
+        "--benchmark-max-time=0.02",
+        "--recolor-compare=HEAD~1",
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "recolor benchmarks: gate against HEAD~1, measured side by side here*",
+            "numpy_packed at 64x64-numpy_packed got slower: *x its copy yardstick against "
+            "HEAD~1's *x, * times, above the threshold of 1.10 (* fresh processes, p = *)",
+            "recolor: NOT JUDGED (1): 64x64-numpy_where: only in this tree, not in HEAD~1",
+            "FAILED benchmarks/bench_tiny.py::test_small[[]numpy_packed[]]*",
+        ]
+    )
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=tiny_repository, capture_output=True, text=True
+    )
+    assert len(worktrees.stdout.splitlines()) == 1, "the worktree of HEAD~1 was left behind"
+
+
+def test_a_ref_that_does_not_exist_is_one_line(
+    pytester: pytest.Pytester, tiny_repository: Path
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "benchmarks/bench_tiny.py", "--benchmark-only", "--recolor-compare=no-such-ref"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --recolor-compare: no commit named 'no-such-ref'*"])
+
+
+def test_without_git_a_comparison_is_one_line(
+    bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = _run(bench_dir, "--recolor-compare=main")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --recolor-compare main needs git*"])

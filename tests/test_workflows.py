@@ -51,7 +51,11 @@ def test_there_are_tests_and_benchmarks_workflows() -> None:
 
 def test_benchmark_action_is_pinned_to_the_commit_whose_inputs_we_know() -> None:
     steps = _benchmark_action_steps()
-    assert len(steps) == 2  # seconds, and x copy
+    assert [step["with"]["name"] for step in steps] == [
+        "recolor seconds",
+        "recolor x copy",
+        "recolor cost",
+    ]
     for step in steps:
         assert step["uses"] == f"{ACTION}@{ACTION_INPUTS['commit']}"
 
@@ -75,11 +79,46 @@ def test_history_is_pushed_from_main_only() -> None:
         )
 
 
+def _series(name: str) -> dict[str, Any]:
+    (step,) = [s for s in _benchmark_action_steps() if s["with"]["name"] == name]
+    return step
+
+
 def test_x_copy_series_gates_pull_requests() -> None:
-    custom = [s for s in _benchmark_action_steps() if s["with"]["tool"] == "customSmallerIsBetter"]
-    assert len(custom) == 1
-    assert custom[0]["with"]["fail-on-alert"] == "${{ github.event_name == 'pull_request' }}"
-    assert custom[0]["with"]["comment-on-alert"] is True
+    step = _series("recolor x copy")
+    assert step["with"]["tool"] == "customSmallerIsBetter"
+    assert step["with"]["fail-on-alert"] == "${{ github.event_name == 'pull_request' }}"
+    assert step["with"]["comment-on-alert"] is True
+
+
+def test_every_history_is_bounded() -> None:
+    for step in _benchmark_action_steps():
+        assert int(step["with"]["max-items-in-chart"]) > 0
+
+
+def test_cost_series_alerts_and_leaves_the_gate_to_the_cost_job() -> None:
+    step = _series("recolor cost")
+    assert step["with"]["tool"] == "customSmallerIsBetter"
+    assert step["with"]["output-file-path"] == "cost.json"
+    assert step["with"]["fail-on-alert"] is False
+    assert step["with"]["comment-on-alert"] is True
+
+
+def test_cost_job_counts_pull_requests_against_their_base_with_pinned_versions() -> None:
+    job = _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"]["cost"]
+    steps = job["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[0]["with"]["fetch-depth"] == 0  # the base commit must be there
+    runs = [step.get("run", "") for step in steps]
+    assert any("apt-get install --yes valgrind" in run for run in runs)
+    assert any('".[cost,numba]" -c benchmarks/cost-constraints.txt' in run for run in runs)
+    (pull_request,) = [s for s in steps if s.get("if") == "github.event_name == 'pull_request'"]
+    assert "--recolor-cost" in pull_request["run"]
+    assert "--recolor-compare=${{ github.event.pull_request.base.sha }}" in pull_request["run"]
+    assert (
+        "cost"
+        in _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"]["history"]["needs"]
+    )
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)

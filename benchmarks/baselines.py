@@ -1,0 +1,178 @@
+"""The wall-clock baselines: one per machine, in one file, each checked as a whole on load.
+
+A ratio to a yardstick does not travel between CPUs: different CPUs favour
+different kernels by factors of 3 (README, "Machines"). So a baseline belongs
+to the machine that measured it, named by :func:`machine_name`, and recording
+on another machine adds that machine's baseline and leaves the others alone,
+as pytest-benchmark keeps one folder per machine.
+
+Format 2 keeps each worker process's rounds as a list of its own, so the
+process, the unit the gate decides on, is written down rather than derived
+from a constant that may change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from recolor._atomic import atomic_write
+
+FORMAT = 2
+DEFAULT_PATH = Path(__file__).with_name("baseline.json")
+RECORD_COMMAND = "python -m pytest --benchmark-only --recolor-record-baseline"
+
+
+class BaselineError(Exception):
+    """The baseline file cannot be used; the message says what to do."""
+
+
+class BaselineMissing(BaselineError):
+    """There is no baseline file: the gate has nothing to compare with."""
+
+
+def simd_level(opencv_cpu_features: str) -> str:
+    """The widest SIMD the CPU runs, from OpenCV's feature line ("*AVX512-SKX?" = built, absent)."""
+    available = {word.strip("*") for word in opencv_cpu_features.split() if not word.endswith("?")}
+    for level in ("AVX512-SKX", "AVX2", "AVX", "SSE4.2", "NEON"):
+        if level in available:
+            return level.replace("-SKX", "")
+    return "baseline SIMD"
+
+
+def machine_name(facts: Mapping[str, Any]) -> str:
+    """What a wall-clock figure belongs to: CPU model, cores, system and SIMD level.
+
+    The model name alone is not enough under a hypervisor: two "AMD EPYC"
+    machines here differed by AVX-512, which changes numpy's and OpenCV's kernels.
+    """
+    return (
+        f"{facts['cpu_model']}, {facts['cores']} cores, {facts['platform']}, "
+        f"{simd_level(str(facts.get('opencv_cpu_features', '')))}"
+    )
+
+
+@dataclass(frozen=True)
+class CaseBaseline:
+    """One case on one machine: its yardstick and each worker process's ratios."""
+
+    technique: str
+    yardstick: str
+    measured_as: str
+    processes: tuple[tuple[float, ...], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "technique": self.technique,
+            "yardstick": self.yardstick,
+            "measured_as": self.measured_as,
+            "processes": [list(process) for process in self.processes],
+        }
+
+
+@dataclass(frozen=True)
+class MachineBaseline:
+    name: str
+    facts: dict[str, Any]
+    cases: dict[str, CaseBaseline]
+
+
+def _advice(path: Path) -> str:
+    return f"Restore it with 'git checkout -- {path}' or re-record it with: {RECORD_COMMAND}"
+
+
+def load(path: Path) -> dict[str, MachineBaseline]:
+    """Every machine's baseline, by machine name; BaselineError with advice when unusable."""
+    if not path.exists():
+        raise BaselineMissing(
+            f"no benchmark baseline at {path}, so nothing was compared. Record one on this "
+            f"machine with: {RECORD_COMMAND}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        if data.get("format") == 1:
+            raise ValueError(
+                "it is in format 1, which mixed every process's rounds and held one machine; "
+                f"this version reads format {FORMAT}"
+            )
+        if data.get("format") != FORMAT or not isinstance(data.get("machines"), dict):
+            raise ValueError(f"expected format {FORMAT} with a 'machines' table")
+        machines = {name: _machine(name, entry) for name, entry in data["machines"].items()}
+        if not machines:
+            raise ValueError("it holds no machine")
+    except (OSError, ValueError) as error:
+        raise BaselineError(
+            f"the benchmark baseline {path} is unusable ({error}). {_advice(path)}"
+        ) from error
+    return machines
+
+
+def _machine(name: str, entry: Any) -> MachineBaseline:
+    if not isinstance(entry, dict) or not isinstance(entry.get("facts"), dict):
+        raise ValueError(f"machine {name!r} has no facts")
+    cases = entry.get("cases")
+    if not isinstance(cases, dict) or not cases:
+        raise ValueError(f"machine {name!r} has no cases")
+    return MachineBaseline(
+        name, entry["facts"], {key: _case(name, key, value) for key, value in cases.items()}
+    )
+
+
+def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
+    where = f"machine {machine!r}, case {key!r}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} is not a table")
+    for name in ("technique", "yardstick", "measured_as"):
+        if not isinstance(entry.get(name), str):
+            raise ValueError(f"{where}: {name} must be a string, got {entry.get(name)!r}")
+    processes = entry.get("processes")
+    if not isinstance(processes, list) or not processes:
+        raise ValueError(f"{where}: processes must be a non-empty list of lists of ratios")
+    for process in processes:
+        if not isinstance(process, list) or not process:
+            raise ValueError(f"{where}: every process must be a non-empty list of ratios")
+        for value in process:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(f"{where}: every ratio must be a finite number > 0, got {value!r}")
+    return CaseBaseline(
+        entry["technique"],
+        entry["yardstick"],
+        entry["measured_as"],
+        tuple(tuple(float(value) for value in process) for process in processes),
+    )
+
+
+def write(path: Path, machine: str, facts: dict[str, Any], cases: dict[str, CaseBaseline]) -> None:
+    """Merge ``cases`` into ``machine``'s baseline, atomically; other machines are kept.
+
+    A baseline file that is there but unusable is not replaced by the few
+    cases of a partial (``-k``) recording: that would lose the others.
+    """
+    machines = load(path) if path.exists() else {}
+    previous = machines.get(machine)
+    merged = {**(previous.cases if previous else {}), **cases}
+    machines[machine] = MachineBaseline(machine, facts, merged)
+    data = {
+        "format": FORMAT,
+        "recorded_with": RECORD_COMMAND,
+        "machines": {
+            name: {
+                "facts": entry.facts,
+                "cases": {key: case.as_dict() for key, case in sorted(entry.cases.items())},
+            }
+            for name, entry in sorted(machines.items())
+        },
+    }
+    text = json.dumps(data, indent=1) + "\n"
+    atomic_write(path, lambda file: file.write(text.encode("utf-8")))

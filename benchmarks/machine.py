@@ -1,0 +1,47 @@
+"""What a figure depends on besides the code: the machine and the versions it ran with."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import PIL
+
+import recolor
+from recolor._threads import THREADS_ENV_VAR, available_cores
+
+
+def machine_facts() -> dict[str, Any]:
+    numba_version = None
+    with contextlib.suppress(ImportError):
+        import numba
+
+        numba_version = numba.__version__
+    return {
+        "recolor": recolor.__version__,
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "opencv_threads": cv2.getNumThreads(),
+        "opencv_cpu_features": cv2.getCPUFeaturesLine().strip(),
+        "pillow": PIL.__version__,
+        "numba": numba_version,
+        "python": platform.python_version(),
+        "cpu_model": cpu_model(),
+        "cores": os.cpu_count(),
+        "cores_available": available_cores(),
+        "threads_cap": os.environ.get(THREADS_ENV_VAR),
+        "platform": f"{platform.system()} {platform.machine()}",
+    }
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
