@@ -29,3 +29,20 @@ def test_quick_start_has_one_command_each_for_tests_and_benchmarks() -> None:
         assert len(lines) == 1
         assert lines[0].startswith("python -m pip install -e ")
         assert needle in lines[0]
+
+
+def _command(name: str) -> str:
+    (line,) = [line for line in _block(name).splitlines() if not line.startswith("```")]
+    return line
+
+
+def test_the_cost_command_installs_the_cost_extra_and_runs_the_cost_mode() -> None:
+    from benchmarks.cost_gate import COST_COMMAND
+
+    command = _command("cost-command")
+    assert command.startswith('python -m pip install -e ".[cost')
+    assert command.endswith(f"&& {COST_COMMAND}")
+
+
+def test_the_compare_command_compares_with_main() -> None:
+    assert _command("compare-command") == "python -m pytest --benchmark-only --recolor-compare main"

@@ -104,6 +104,18 @@ def test_cost_series_alerts_and_leaves_the_gate_to_the_cost_job() -> None:
     assert step["with"]["comment-on-alert"] is True
 
 
+def test_bench_job_judges_pull_requests_against_their_base_on_the_same_runner() -> None:
+    job = _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"]["bench"]
+    assert job["steps"][0]["with"]["fetch-depth"] == 0
+    (pull_request,) = [
+        s for s in job["steps"] if s.get("if") == "github.event_name == 'pull_request'"
+    ]
+    assert "--benchmark-only" in pull_request["run"]
+    assert "--recolor-compare=${{ github.event.pull_request.base.sha }}" in pull_request["run"]
+    (push,) = [s for s in job["steps"] if s.get("if") == "github.event_name != 'pull_request'"]
+    assert "--recolor-compare" not in push["run"]
+
+
 def test_cost_job_counts_pull_requests_against_their_base_with_pinned_versions() -> None:
     job = _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"]["cost"]
     steps = job["steps"]
