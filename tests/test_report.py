@@ -18,6 +18,7 @@ BENCHMARK_JSON = {
                 "x_copy": 380.123456,
                 "cpu_utilization": 1.0,
                 "megapixels_per_second": 19.9,
+                "x_copy_measured_as": "998x998-numpy_mask",
             },
         },
         {
@@ -41,7 +42,7 @@ def test_x_copy_series_is_custom_smaller_is_better(tmp_path: Path) -> None:
         "name": "998x998-numpy_mask",
         "unit": "x copy",
         "value": 380.1235,
-        "extra": "group 998x998; CPU 1.00",
+        "extra": "group 998x998; CPU 1.00; fresh processes, as 998x998-numpy_mask",
     }
 
 
