@@ -195,11 +195,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     cost_session = session.config.stash.get(_SESSION, None)
     if cost_session is None:
         return
-    cases = [
-        item.callspec.params["case"]  # type: ignore[attr-defined]
-        for item in session.items
-        if "cost" in getattr(item, "fixturenames", ())
-    ]
+    # A test parametrized by "case" is counted ahead; any other counts when it runs.
+    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in session.items]
+    cases = [p["case"] for p in params if isinstance(p.get("case"), Case)]
     _start(cost_session, [case for case in cases if _can_run(case)])
 
 
