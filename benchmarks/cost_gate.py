@@ -29,6 +29,7 @@ RECORD_COMMAND = f"{COST_COMMAND} --recolor-record-cost-baseline"
 #: as much of a fall is reported, so that the baseline is re-recorded.
 DEFAULT_THRESHOLD = 3.0
 _COUNTS = ("instructions", "l1_misses", "ll_misses", "estimated_cycles")
+_LABELS = {"instructions": "instructions", "l1_misses": "L1 misses", "ll_misses": "LL misses"}
 
 
 class CostBaselineError(Exception):
@@ -142,9 +143,8 @@ class CostVerdict:
             return f"{self.case.key}: {self.status}: {self.reason}"
         word = {"failed": "costs more", "improved": "costs less"}.get(self.status, self.status)
         parts = [
-            f"{name.replace('_', ' ')} "
-            + _ratio(getattr(self.current, name), getattr(self.reference, name))
-            for name in ("instructions", "l1_misses", "ll_misses")
+            f"{label} " + _ratio(getattr(self.current, name), getattr(self.reference, name))
+            for name, label in _LABELS.items()
         ]
         return (
             f"{self.case.technique} at {self.case.key} {word}: "
