@@ -97,8 +97,8 @@ class Verdict:
         across = " [across machines]" if self.across_machines else ""
         return (
             f"{self.case.technique} at {self.case.key} got slower: {self.current:.4g}x its "
-            f"{yardstick_name(self.case.technique)} yardstick against {self.against}'s "
-            f"{self.baseline:.4g}x, {self.change:.2f} times, above the threshold of "
+            f"{yardstick_name(self.case.technique)} yardstick, against {self.baseline:.4g}x in "
+            f"{self.against}, {self.change:.2f} times, above the threshold of "
             f"{self.threshold:.2f} ({self.processes} fresh processes{p}){across}"
         )
 

@@ -495,7 +495,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             )
         else:
             write(
-                f"vs ref: time over its yardstick, against {session.against}'s; above "
+                f"vs ref: time over its yardstick, against the same in {session.against}; above "
                 f"{gate.SCREEN_FACTOR} (against its luckiest baseline process) a case is "
                 f"measured again in {gate.WORKERS} fresh processes, and fails above "
                 f"{gate.FAIL_FACTOR} if the change is significant."

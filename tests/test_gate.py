@@ -68,7 +68,7 @@ def test_verdict_message_names_technique_figures_threshold_and_processes() -> No
         "numpy_mask",
         "998x998",
         "3.1x",
-        "main's 2x",
+        "against 2x in main",
         "1.55 times",
         "threshold of 1.25",
         "10 fresh processes",
@@ -208,8 +208,8 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
     slowed.assert_outcomes(failed=1)
     slowed.stdout.fnmatch_lines(
         [
-            "numpy_packed at 64x64-numpy_packed got slower: *x its copy yardstick against the "
-            "baseline's *x, * times, above the threshold of 1.25 (4 fresh processes, p = *)",
+            "numpy_packed at 64x64-numpy_packed got slower: *x its copy yardstick, against *x in "
+            "the baseline, * times, above the threshold of 1.25 (4 fresh processes, p = *)",
             "FAILED test_bench.py::test_small - *numpy_packed*",
             "*= 1 failed in *",
         ]
@@ -247,7 +247,7 @@ def test_another_machines_baseline_judges_nothing_unless_asked_and_then_says_so(
     asked.stdout.fnmatch_lines(
         [
             "recolor benchmarks: gate ACROSS MACHINES against the baseline of Intel Xeon*",
-            "numpy_packed at 64x64-numpy_packed got slower: * against the baseline of Intel "
+            "numpy_packed at 64x64-numpy_packed got slower: * in the baseline of Intel "
             "Xeon*[[]across machines[]]",
             "ACROSS MACHINES: every vs ref figure compares this machine with another*",
         ]
@@ -372,8 +372,8 @@ def test_compare_with_a_ref_fails_the_slowed_case_and_lists_the_new_one(
     result.stdout.fnmatch_lines(
         [
             "recolor benchmarks: gate against HEAD~1, measured side by side here*",
-            "numpy_packed at 64x64-numpy_packed got slower: *x its copy yardstick against "
-            "HEAD~1's *x, * times, above the threshold of 1.10 (* fresh processes, p = *)",
+            "numpy_packed at 64x64-numpy_packed got slower: *x its copy yardstick, against *x "
+            "in HEAD~1, * times, above the threshold of 1.10 (* fresh processes, p = *)",
             "recolor: NOT JUDGED (1): 64x64-numpy_where: only in this tree, not in HEAD~1",
             "FAILED benchmarks/bench_tiny.py::test_small[[]numpy_packed[]]*",
         ]
