@@ -3,13 +3,16 @@
 ``--recolor-compare REF`` measures each case in this tree, as it is
 (uncommitted changes included), and in REF's tree. REF's tree is checked out
 into a temporary worktree that is removed afterwards, also when the run is
-interrupted.
+interrupted with Ctrl-C. A run killed outright cannot clean up; its worktree's
+folder name carries its process id, and the next run removes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,12 +46,43 @@ def resolve(ref: str) -> str:
     return found.stdout.strip()
 
 
+#: A worktree's folder says which process made it: recolor-ref-<pid>-<random>.
+_FOLDER = re.compile(r"recolor-ref-(\d+)-")
+
+
+def remove_leftovers() -> list[str]:
+    """Remove the worktrees of runs that were killed before they could (SIGKILL, SIGTERM)."""
+    listing = _git("worktree", "list", "--porcelain").stdout.splitlines()
+    removed = []
+    for path in (
+        line.removeprefix("worktree ") for line in listing if line.startswith("worktree ")
+    ):
+        match = _FOLDER.match(Path(path).name)
+        if match and not _alive(int(match.group(1))):
+            _git("worktree", "remove", "--force", path)
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    _git("worktree", "prune")
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def worktree(ref: str) -> Iterator[Path]:
     """Check REF out into a temporary worktree; yield the folder that holds its ``recolor``."""
     commit = resolve(ref)
+    remove_leftovers()
     top = Path(_git("rev-parse", "--show-toplevel").stdout.strip())
-    folder = Path(tempfile.mkdtemp(prefix="recolor-ref-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"recolor-ref-{os.getpid()}-"))
     added = _git("worktree", "add", "--detach", "--quiet", str(folder), commit)
     if added.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
