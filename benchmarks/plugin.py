@@ -10,6 +10,7 @@ side on this machine.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import statistics
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ class RaceSession:
     recorded: list[Case] = field(default_factory=list)
     ungated: list[str] = field(default_factory=list)
     unjudged: dict[str, list[str]] = field(default_factory=dict)  # reason -> case keys
+    compared: dict[str, gate.Verdict] = field(default_factory=dict)  # by measured case key
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
@@ -405,7 +407,13 @@ class Race:
         if case.technique not in session.reference_techniques:
             self._not_judged(case, f"only in this tree, not in {session.compare}")
             return
-        verdict = gate.compare_with_ref(case, session.reference_root, against=session.compare)
+        # Loops are measured at the gate's size: their 998x998 case is their 256x256 one.
+        measured = case.confirm_case()
+        verdict = session.compared.get(measured.key)
+        if verdict is None:
+            verdict = gate.compare_with_ref(case, session.reference_root, against=session.compare)
+            session.compared[measured.key] = verdict
+        verdict = dataclasses.replace(verdict, case=case)
         info = self.benchmark.extra_info
         info["compare_ref"] = session.compare
         info["compare_change"] = outcome.change = verdict.change
