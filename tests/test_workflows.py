@@ -84,11 +84,12 @@ def _series(name: str) -> dict[str, Any]:
     return step
 
 
-def test_x_copy_series_gates_pull_requests() -> None:
-    step = _series("recolor x copy")
-    assert step["with"]["tool"] == "customSmallerIsBetter"
-    assert step["with"]["fail-on-alert"] == "${{ github.event_name == 'pull_request' }}"
-    assert step["with"]["comment-on-alert"] is True
+def test_no_history_series_fails_a_pull_request_on_another_runners_figures() -> None:
+    # The last point on gh-pages may come from another CPU; the judge is the A/B.
+    for step in _benchmark_action_steps():
+        assert step["with"]["fail-on-alert"] is False
+        assert step["with"]["comment-on-alert"] is True
+    assert _series("recolor x copy")["with"]["tool"] == "customSmallerIsBetter"
 
 
 def test_every_history_is_bounded() -> None:
