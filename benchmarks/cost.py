@@ -125,6 +125,9 @@ def missing_tools() -> str | None:
 
 @cache
 def valgrind_version() -> str:
+    """valgrind's version, or "not installed": it is recorded beside every count."""
+    if shutil.which("valgrind") is None:
+        return "not installed"
     completed = subprocess.run(
         ["valgrind", "--version"], capture_output=True, text=True, check=True
     )
