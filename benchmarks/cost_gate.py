@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import platform
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ RECORD_COMMAND = f"{COST_COMMAND} --recolor-record-cost-baseline"
 #: as much of a fall is reported, so that the baseline is re-recorded.
 DEFAULT_THRESHOLD = 3.0
 _COUNTS = ("instructions", "l1_misses", "ll_misses", "estimated_cycles")
+#: What the counts mean, stored with them and checked on load.
+_MODEL = {
+    "cache_model": {name: list(shape) for name, shape in CACHE_MODEL.items()},
+    "cycle_weights": {"l1_miss": L1_MISS_CYCLES, "ll_miss": LL_MISS_CYCLES},
+}
 _LABELS = {"instructions": "instructions", "l1_misses": "L1 misses", "ll_misses": "LL misses"}
 
 
@@ -42,12 +48,17 @@ _VERSIONED = ("python", "numpy", "opencv", "pillow", "numba")
 
 def versions(simulated_cpu: str) -> dict[str, str | None]:
     """What a count depends on besides the code; a case counted with others is not judged."""
+    return {**_toolchain(), "simulated_cpu": simulated_cpu}
+
+
+@cache
+def _toolchain() -> dict[str, str | None]:
+    """The versions of this process's toolchain: the same for every case of a session."""
     facts = machine_facts()
     return {
         **{name: facts[name] for name in _VERSIONED},
         "valgrind": valgrind_version(),
         "machine": platform.machine(),
-        "simulated_cpu": simulated_cpu,
     }
 
 
@@ -63,9 +74,7 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"expected a JSON object with format {FORMAT}")
-        if data.get("cache_model") != {k: list(v) for k, v in CACHE_MODEL.items()} or data.get(
-            "cycle_weights"
-        ) != {"l1_miss": L1_MISS_CYCLES, "ll_miss": LL_MISS_CYCLES}:
+        if any(data.get(name) != value for name, value in _MODEL.items()):
             raise ValueError("it was counted with another cache model or cycle formula")
         cases = data.get("cases")
         if not isinstance(cases, dict) or not cases:
@@ -112,8 +121,7 @@ def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
     data = {
         "format": FORMAT,
         "recorded_with": RECORD_COMMAND,
-        "cache_model": {name: list(shape) for name, shape in CACHE_MODEL.items()},
-        "cycle_weights": {"l1_miss": L1_MISS_CYCLES, "ll_miss": LL_MISS_CYCLES},
+        **_MODEL,
         "cases": dict(sorted({**existing, **entries}.items())),
     }
     text = json.dumps(data, indent=1) + "\n"
