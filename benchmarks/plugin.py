@@ -337,7 +337,9 @@ class Race:
         the gate's size (their cost per pixel does not depend on it).
         """
         case = outcome.case
-        if outcome.x_copy is None:
+        if case.technique == COPY:
+            outcome.x_copy = 1.0  # the copy over itself: nothing to measure
+        elif outcome.x_copy is None:
             measured = case.confirm_case()
             outcome.x_copy = statistics.median(gate.run_worker(measured, against_copy=True))
         info = self.benchmark.extra_info
