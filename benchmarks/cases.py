@@ -181,12 +181,24 @@ def skip_unless_available(case: Case) -> None:
         pytest.skip(f"{case.technique} needs {extra}: pip install 'recolor[{extra}]'")
 
 
-@cache
+_IMAGES: dict[int, npt.NDArray[np.uint8]] = {}
+
+
 def image_for(size: int) -> npt.NDArray[np.uint8]:
     """The sample portrait at ``size`` x ``size``, read-only and cached."""
-    image = sample_image(size, size)
+    if size not in _IMAGES:
+        provide_image(sample_image(size, size))
+    return _IMAGES[size]
+
+
+def provide_image(image: npt.NDArray[np.uint8]) -> None:
+    """Make ``image`` the one :func:`image_for` returns at its size.
+
+    A worker gets its image from the process that started it
+    (benchmarks/measure.py says why).
+    """
     image.flags.writeable = False
-    return image
+    _IMAGES[image.shape[0]] = image
 
 
 @cache

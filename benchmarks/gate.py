@@ -1,13 +1,11 @@
 """The regression gate's decision: is a case slower than its reference?
 
-The figure is :func:`measure_ratios`: the case and its yardstick
-(benchmarks/yardsticks.py) timed in alternating rounds, one ratio per round,
-always in a fresh process of its own (``python -m benchmarks.worker``), as
-pyperf does: what ran before in a process skews what runs after, and each
-process has its own luck of memory layout and core. So the process is the
-unit: each process gives one median, and the decisions compare process
-medians with a one-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``),
-never rounds pooled as if they were independent.
+The figure is the case's time over its yardstick's, in alternating rounds,
+always in a fresh process of its own (benchmarks/measure.py). Processes
+differ in their luck of memory layout and core, so the process is the unit:
+each gives one median, and the decisions compare process medians with a
+one-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``), never rounds
+pooled as if they were independent.
 
 Against this machine's stored baseline (benchmarks/baselines.py):
 
@@ -26,11 +24,7 @@ of them, so that one unlucky side is diluted rather than believed.
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,16 +32,9 @@ from pathlib import Path
 from scipy import stats
 
 from benchmarks.baselines import CaseBaseline
-from benchmarks.cases import (
-    SLOWDOWN_ENV_VAR,
-    Case,
-    call_for,
-    case_threads,
-    copy_call,
-    yardstick_for,
-)
+from benchmarks.cases import Case
+from benchmarks.measure import measure_in_workers, run_worker
 from benchmarks.yardsticks import yardstick_name
-from recolor.timing import time_interleaved
 
 #: Above this change against the baseline's luckiest process, a case is
 #: measured again.
@@ -69,9 +56,6 @@ ALPHA = 0.01
 WORKERS = 4
 RECORD_WORKERS = 5
 AB_PROCESSES = 5
-#: Alternating rounds each measurement times, and for interpreted loops.
-ROUNDS = 7
-LOOP_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -172,72 +156,3 @@ def _decide(
     return Verdict(
         case, regressed, baseline, current, factor, p_value, against, len(medians), across
     )
-
-
-def rounds_for(case: Case) -> int:
-    return LOOP_ROUNDS if case.per_pixel_loop else ROUNDS
-
-
-def measure_ratios(case: Case, *, against_copy: bool = False) -> list[float]:
-    """Time ``case`` and its yardstick in alternating rounds; their ratio in each round.
-
-    With ``against_copy``, the yardstick is numpy.copy of the same image, whatever
-    the case's own: the "x copy" the tables and the Actions history show.
-    """
-    yardstick = copy_call(case) if against_copy else yardstick_for(case)
-    calls = {"yardstick": yardstick, "case": call_for(case)}
-    with case_threads(case):
-        timings = time_interleaved(calls, rounds=rounds_for(case), min_round_time=0.02)
-    return [
-        case_seconds / yardstick_seconds
-        for case_seconds, yardstick_seconds in zip(
-            timings["case"].samples, timings["yardstick"].samples, strict=True
-        )
-    ]
-
-
-def measure_in_workers(cases: Sequence[Case], workers: int) -> dict[str, list[list[float]]]:
-    """:func:`measure_ratios` of each case in ``workers`` fresh processes, one list each.
-
-    The processes go case by case (every case's first process, then every
-    case's second...), so a passing disturbance spreads over all cases.
-    """
-    processes: dict[str, list[list[float]]] = {case.key: [] for case in cases}
-    for _ in range(workers):
-        for case in cases:
-            processes[case.key].append(run_worker(case))
-    return processes
-
-
-def run_worker(
-    case: Case, *, against_copy: bool = False, recolor_root: Path | None = None
-) -> list[float]:
-    """:func:`measure_ratios` of ``case`` in a fresh ``python -m benchmarks.worker``.
-
-    ``recolor_root`` is another tree (a git worktree) whose ``recolor`` is
-    measured, with this tree's measuring code.
-    """
-    request = json.dumps(
-        {
-            "case": case.__dict__,
-            "against_copy": against_copy,
-            "recolor_root": None if recolor_root is None else str(recolor_root),
-        }
-    )
-    environment = dict(os.environ)
-    if recolor_root is not None:
-        # RECOLOR_BENCH_SLOWDOWN slows this tree down, never the one it is compared with.
-        environment.pop(SLOWDOWN_ENV_VAR, None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.worker"],
-        input=request,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).parent.parent,
-        env=environment,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"benchmark worker failed on {case.key}:\n{completed.stderr}")
-    samples: list[float] = json.loads(completed.stdout)
-    return samples

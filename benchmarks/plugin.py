@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import baselines, gate, git_ref
+from benchmarks import baselines, gate, git_ref, measure
 from benchmarks.cases import (
     COPY,
     ORIGINAL_SIZE,
@@ -42,8 +42,8 @@ from recolor.timing import (
     peak_bytes,
 )
 
-#: Loops are timed in a few rounds of one call: each call takes seconds.
-LOOP_ROUNDS = 3
+#: pytest-benchmark times loops in a few rounds of one call: each call takes seconds.
+LOOP_BENCHMARK_ROUNDS = 3
 #: Memory of loops is traced on a small image: tracemalloc slows Python loops.
 LOOP_MEMORY_SIZE = 256
 
@@ -286,7 +286,7 @@ class Race:
             call()
         with case_threads(case), CpuMeter() as meter:
             if case.per_pixel_loop:
-                result = self.benchmark.pedantic(call, rounds=LOOP_ROUNDS, iterations=1)
+                result = self.benchmark.pedantic(call, rounds=LOOP_BENCHMARK_ROUNDS, iterations=1)
             else:
                 result = self.benchmark(call)
 
@@ -332,16 +332,17 @@ class Race:
     def _record_x_copy(self, outcome: Outcome) -> None:
         """x copy from fresh-process rounds interleaved with numpy.copy, as the gate measures.
 
-        The screen has measured it already for a case whose yardstick is the copy;
-        other cases get a worker of their own. Interpreted loops are measured at
-        the gate's size (their cost per pixel does not depend on it).
+        The screen or the comparison with a git ref has measured it already for a
+        case whose yardstick is the copy; other cases get a worker of their own.
+        Interpreted loops are measured at the gate's size (their cost per pixel
+        does not depend on it).
         """
         case = outcome.case
         if case.technique == COPY:
             outcome.x_copy = 1.0  # the copy over itself: nothing to measure
         elif outcome.x_copy is None:
             measured = case.confirm_case()
-            outcome.x_copy = statistics.median(gate.run_worker(measured, against_copy=True))
+            outcome.x_copy = statistics.median(measure.run_worker(measured, against_copy=True))
         info = self.benchmark.extra_info
         info["x_copy"] = outcome.x_copy
         info["x_copy_measured_as"] = case.confirm_case().key
@@ -416,6 +417,8 @@ class Race:
             verdict = gate.compare_with_ref(case, session.reference_root, against=session.compare)
             session.compared[measured.key] = verdict
         verdict = dataclasses.replace(verdict, case=case)
+        if yardstick_name(case.technique) == COPY:
+            outcome.x_copy = verdict.current  # this tree's side, measured against copy
         info = self.benchmark.extra_info
         info["compare_ref"] = session.compare
         info["compare_change"] = outcome.change = verdict.change
@@ -446,7 +449,7 @@ def record_baseline(race_session: RaceSession) -> None:
     """Measure every case run in fresh workers and write this machine's baseline."""
     confirm_cases = {case.key: case.confirm_case() for case in race_session.recorded}
     unique = sorted(set(confirm_cases.values()), key=lambda case: case.key)
-    processes = gate.measure_in_workers(unique, workers=gate.RECORD_WORKERS)
+    processes = measure.measure_in_workers(unique, workers=gate.RECORD_WORKERS)
     cases = {
         key: baselines.CaseBaseline(
             technique=confirm.technique,

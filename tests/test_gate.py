@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from benchmarks import baselines, gate
+from benchmarks import baselines, cases, gate, measure
 from benchmarks.cases import SLOWDOWN_ENV_VAR, Case, slowdowns
 from benchmarks.machine import machine_facts
 
@@ -48,6 +50,37 @@ def test_the_unit_is_the_process_not_the_round() -> None:
     medians = gate.process_medians(here)
     assert medians == [1.3, 1.31]
     assert gate.larger_p_value(medians, gate.process_medians(there)) > gate.ALPHA
+
+
+def test_a_worker_measures_the_image_it_is_sent() -> None:
+    # Both trees of an A/B must time the same pixels, whatever REF's sample_image does.
+    case = Case("numpy_packed", 16)
+    ratios = measure.run_worker(case)
+    assert len(ratios) == measure.ROUNDS
+    assert all(ratio > 0 for ratio in ratios)
+
+    truncated = (
+        json.dumps({"case": case.__dict__, "against_copy": False}).encode() + b"\n" + bytes(10)
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worker"],
+        input=truncated,
+        capture_output=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert completed.returncode != 0
+    assert b"the 16x16-numpy_packed image on stdin is incomplete" in completed.stderr
+
+
+def test_an_image_provided_is_the_one_handed_out_read_only() -> None:
+    image = np.full((12, 12, 4), 7, dtype=np.uint8)
+    cases.provide_image(image)
+    try:
+        assert cases.image_for(12) is image
+        assert not image.flags.writeable
+    finally:
+        cases._IMAGES.pop(12)
 
 
 def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> Any:
@@ -221,7 +254,10 @@ def _another_machines_baseline(path: Path) -> None:
     """A baseline of an Intel Xeon whose ratios nothing here can match: judged, it fails."""
     facts = {**machine_facts(), "cpu_model": "Intel Xeon Gold 5220R"}
     case = baselines.CaseBaseline(
-        "numpy_packed", "copy", "64x64-numpy_packed", tuple((0.01,) * gate.ROUNDS for _ in range(5))
+        "numpy_packed",
+        "copy",
+        "64x64-numpy_packed",
+        tuple((0.01,) * measure.ROUNDS for _ in range(5)),
     )
     baselines.write(path, baselines.machine_name(facts), facts, {"64x64-numpy_packed": case})
 
