@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, overload
 
 import numpy as np
@@ -72,7 +73,8 @@ def recolor(
     -------
     out : ndarray or PIL.Image.Image
         A new C-contiguous array of the input's shape, or a new Pillow image
-        of the input's mode and size.
+        of the input's mode and size, with a copy of its ``info`` (EXIF, ICC
+        profile, DPI, PNG text).
 
     Raises
     ------
@@ -100,7 +102,12 @@ def recolor(
                 f"{image.mode!r}: convert it first, for example with image.convert('RGBA')"
             )
         pixels = np.asarray(image)
-        return Image.fromarray(recolor(pixels, old, new, tolerance=tolerance, technique=technique))
+        result = Image.fromarray(
+            recolor(pixels, old, new, tolerance=tolerance, technique=technique)
+        )
+        # EXIF, ICC profile, DPI, PNG text: everything but the pixels stays.
+        result.info = copy.deepcopy(image.info)
+        return result
     if chosen is None:
         chosen = fastest_technique(image, old, new, tolerance=tolerance)
     return chosen.func(image, old, new, tolerance=tolerance)

@@ -1,41 +1,111 @@
-"""Writing a file so that it is either wholly there or not there at all."""
+"""Writing a file so that it is either wholly there or not there at all.
+
+The data goes to a temporary file beside the output, named
+``.NAME.recolor-PID-TOKEN.tmp``, which is then moved into place:
+
+- without ``overwrite``, by a hard link, which fails if anything (even a
+  dangling symbolic link) holds the name: two writers can never both win,
+  as they could if the check and the rename were two steps;
+- with ``overwrite``, by a rename over the old file, whose permission bits
+  the new one takes. A symbolic link is followed, so the link stays and its
+  target is replaced; other hard links to the old file keep the old content.
+
+Any exception, KeyboardInterrupt and the ones the command line raises for
+SIGTERM and SIGHUP included, removes the temporary file. A process killed
+outright (SIGKILL) leaves it behind; :func:`remove_leftovers` recognises the
+temporary files of processes no longer running by their PID.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-import tempfile
+import re
+import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "remove_leftovers"]
+
+_LEFTOVER = re.compile(r"^\..+\.recolor-(?P<pid>\d+)-[0-9a-f]+\.tmp$")
 
 
 def atomic_write(
     path: Path, write: Callable[[BinaryIO], object], *, overwrite: bool = True
 ) -> None:
-    """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``.
+    """Call ``write`` on a temporary file beside ``path``, then move it to ``path``.
 
     A failure, in ``write`` or after it, removes the temporary file and leaves
-    whatever was at ``path`` as it was. With ``overwrite`` false, an existing
-    ``path`` raises FileExistsError (checked again just before the rename, in
-    case it appeared meanwhile).
+    whatever was at ``path`` as it was. Without ``overwrite``, FileExistsError
+    if ``path`` exists when the file is moved into place.
     """
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    if overwrite:
+        path = Path(os.path.realpath(path))
+    temporary = path.parent / f".{path.name}.recolor-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     try:
-        with os.fdopen(descriptor, "wb") as file:
+        # The name is known before the file exists, so cleanup cannot miss it.
+        descriptor = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        # Readable too: Pillow reads back what it wrote of a multi-frame TIFF.
+        with os.fdopen(descriptor, "w+b") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        if not overwrite and path.exists():
-            raise FileExistsError(f"{path} already exists")
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
+        if overwrite:
+            os.chmod(temporary, _mode_for(path))
+            os.replace(temporary, path)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+            _link_exclusively(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove the temporary files that killed recolor processes left in ``folder``."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _LEFTOVER.match(entry.name)
+            if match and not _running(int(match["pid"])):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def _link_exclusively(temporary: Path, path: Path) -> None:
+    try:
+        os.link(temporary, path)
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        # A file system without hard links: claim the name, then rename over the claim.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits of the file at ``path``, or the umask's default for a new one."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _umask() -> int:

@@ -1,133 +1,194 @@
-"""Reading and writing image files for the command line.
+"""Reading image files for the command line, keeping what is not recoloured.
 
-Reading converts any mode Pillow reads into one recolor handles, and says
-what it did. Writing is atomic: a temporary file in the output's folder,
-then a rename, so a failure never leaves a partial or stray file.
+An :class:`ImageFile` holds every frame's pixels in a mode recolor handles
+(L, RGB or RGBA) and what the writer needs to give the output back the
+rest: metadata (EXIF, ICC profile, DPI, PNG text), the frames' timing, and
+the encoder settings of the input (JPEG tables, lossless WebP, TIFF
+compression). A conversion that would lose information is refused unless
+``allow_lossy``, and is then named in a note.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
 from recolor._api import PIL_MODES
-from recolor._atomic import atomic_write
+from recolor._display import shown
 
-__all__ = ["ImageFileError", "LoadedImage", "check_output_path", "load_image", "save_image"]
+__all__ = ["LOSSY_OPTION", "ImageFile", "ImageFileError", "read_image"]
 
-# What the modes recolor does not take as they are (PIL_MODES) become.
-_CONVERSIONS = {
-    "1": "L",
-    "LA": "RGBA",
+#: The command-line option that allows conversions that lose information.
+LOSSY_OPTION = "--allow-lossy"
+
+# Modes whose values convert to a recolor mode without loss.
+_LOSSLESS_CONVERSIONS = {"1": "L", "LA": "RGBA", "PA": "RGBA", "RGBX": "RGB"}
+# Modes whose conversion loses information (precision, premultiplication, colour space).
+_LOSSY_CONVERSIONS = {
     "La": "RGBA",
-    "PA": "RGBA",
     "RGBa": "RGBA",
-    "RGBX": "RGB",
     "CMYK": "RGB",
     "YCbCr": "RGB",
     "LAB": "RGB",
     "HSV": "RGB",
 }
-# Formats that cannot hold an alpha channel: an RGBA result is written as RGB.
-_NO_ALPHA_FORMATS = {"JPEG", "BMP"}
+# Metadata kept from the input's info, by Pillow's name for it.
+METADATA_KEYS = ("exif", "icc_profile", "dpi")
 
 
 class ImageFileError(Exception):
     """A file could not be read or written; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class LoadedImage:
-    pixels: npt.NDArray[np.uint8]
-    note: str | None  # what conversion was made, if any
+@dataclass
+class ImageFile:
+    """An image file's frames as arrays, and what the writer keeps of the rest."""
+
+    frames: list[npt.NDArray[np.uint8]]
+    format: str | None  # the input's Pillow format name, such as "PNG"
+    metadata: dict[str, Any] = field(default_factory=dict)  # exif, icc_profile, dpi
+    text: dict[str, str] = field(default_factory=dict)  # PNG text chunks
+    durations: list[int] | None = None  # milliseconds per frame
+    disposals: list[int] | None = None
+    loop: int | None = None
+    jpeg_tables: dict[str, Any] | None = None  # qtables and subsampling of a JPEG input
+    lossless_webp: bool = False
+    tiff_compression: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pixels(self) -> npt.NDArray[np.uint8]:
+        return self.frames[0]
 
 
-def load_image(path: Path) -> LoadedImage:
-    """Read ``path`` into an (H, W[, C]) uint8 array of mode L, RGB or RGBA."""
+def read_image(path: Path, *, allow_lossy: bool = False) -> ImageFile:
+    """Read every frame of ``path`` into (H, W[, C]) uint8 arrays of mode L, RGB or RGBA."""
     try:
         with warnings.catch_warnings():
             # Past Pillow's limit it only warns; past twice the limit it raises.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                image.load()
-                original_mode = image.mode
-                converted = _convert(image)
+                return _read(image, path, allow_lossy)
     except FileNotFoundError:
-        raise ImageFileError(f"{path}: no such file") from None
+        raise ImageFileError(f"{shown(path)}: no such file") from None
     except IsADirectoryError:
-        raise ImageFileError(f"{path}: is a folder, not an image file") from None
+        raise ImageFileError(f"{shown(path)}: is a folder, not an image file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageFileError(
-            f"{path}: refused as a possible decompression bomb, larger than Pillow's limit of "
-            f"{Image.MAX_IMAGE_PIXELS} pixels ({error})"
+            f"{shown(path)}: refused as a possible decompression bomb, larger than Pillow's "
+            f"limit of {Image.MAX_IMAGE_PIXELS} pixels ({error})"
         ) from None
     except UnidentifiedImageError:
-        raise ImageFileError(f"{path}: not an image file Pillow can read") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ImageFileError(f"{path}: unreadable or corrupt image ({error})") from None
-    note = None
-    if converted.mode != original_mode:
-        note = f"{path}: converted from mode {original_mode} to {converted.mode}"
-    return LoadedImage(np.asarray(converted), note)
+        raise ImageFileError(f"{shown(path)}: not an image file Pillow can read") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageFileError(f"{shown(path)}: unreadable or corrupt image ({error})") from None
 
 
-def _convert(image: Image.Image) -> Image.Image:
-    if image.mode in PIL_MODES:
-        return image.copy()
-    if image.mode == "P":
-        # A palette with a transparent entry keeps it as alpha.
-        return image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode.startswith(("I", "F")):
+def _read(image: Image.Image, path: Path, allow_lossy: bool) -> ImageFile:
+    source_format = image.format
+    info = dict(image.info)
+    result = ImageFile(frames=[], format=source_format)
+    result.metadata = {key: info[key] for key in METADATA_KEYS if info.get(key)}
+    result.text = {str(k): str(v) for k, v in getattr(image, "text", {}).items()}
+    if source_format == "JPEG":
+        assert isinstance(image, JpegImagePlugin.JpegImageFile)
+        result.jpeg_tables = {
+            "qtables": image.quantization,
+            "subsampling": JpegImagePlugin.get_sampling(image),
+        }
+    if source_format == "WEBP":
+        result.lossless_webp = _is_lossless_webp(path)
+    if source_format == "TIFF":
+        result.tiff_compression = info.get("compression")
+
+    frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+    if len(frames) > 1:
+        result.durations = [int(frame.info.get("duration", 0)) for frame in frames]
+        result.loop = info.get("loop")
+        disposals = [_disposal(frame) for frame in frames]
+        if all(value is not None for value in disposals):
+            result.disposals = [int(value) for value in disposals if value is not None]
+
+    original_modes = {frame.mode for frame in frames}
+    target = _common_mode(frames)
+    lost = _lossy_reason(frames, target)
+    if lost and not allow_lossy:
+        raise ImageFileError(f"{shown(path)}: {lost}; pass {LOSSY_OPTION} to convert it anyway")
+    result.frames = [np.asarray(_convert(frame, target)) for frame in frames]
+    if original_modes != {target}:
+        modes = ", ".join(sorted(original_modes))
+        note = f"{shown(path)}: converted from mode {modes} to {target}"
+        result.notes.append(note + (f", losing information: {lost}" if lost else ""))
+    return result
+
+
+def _disposal(frame: Image.Image) -> int | None:
+    value = getattr(frame, "disposal_method", None)  # GIF
+    if value is None:
+        value = frame.info.get("disposal")  # APNG
+    return None if value is None else int(value)
+
+
+def _common_mode(frames: list[Image.Image]) -> str:
+    """The recolor mode every frame converts to: one mode for the whole file."""
+    targets = {_target_mode(frame) for frame in frames}
+    for mode in ("RGBA", "RGB", "L"):
+        if mode in targets:
+            return mode
+    raise AssertionError(targets)  # _target_mode returns one of PIL_MODES
+
+
+def _target_mode(frame: Image.Image) -> str:
+    mode = frame.mode
+    if mode in PIL_MODES:
+        return mode
+    if mode == "P":
+        return "RGBA" if "transparency" in frame.info else "RGB"
+    if mode.startswith(("I", "F")):
+        return "L"
+    return _LOSSLESS_CONVERSIONS.get(mode) or _LOSSY_CONVERSIONS.get(mode, "RGBA")
+
+
+def _lossy_reason(frames: list[Image.Image], target: str) -> str | None:
+    """Why converting ``frames`` to ``target`` would lose information, or None."""
+    for frame in frames:
+        mode = frame.mode
+        if mode.startswith(("I", "F")):
+            return f"mode {mode} has more than 8 bits per value, and recolor works on 8"
+        if mode in _LOSSY_CONVERSIONS:
+            return f"mode {mode} does not convert to {target} without loss"
+    return None
+
+
+def _convert(frame: Image.Image, target: str) -> Image.Image:
+    if frame.mode.startswith(("I", "F")):
         # 16- and 32-bit gray: scale into 0..255 rather than clip.
-        pixels = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if image.mode.startswith("I;16") or pixels.max() > 255 else 255.0
-        return Image.fromarray(np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    return image.convert(_CONVERSIONS.get(image.mode, "RGBA"))
+        pixels = np.asarray(frame, dtype=np.float64)
+        peak = 65535.0 if frame.mode.startswith("I;16") or pixels.max() > 255 else 255.0
+        frame = Image.fromarray(np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    if frame.mode == target:
+        return frame
+    return frame.convert(target)
 
 
-def output_format(path: Path) -> str:
-    """The Pillow format name for ``path``'s suffix, or ImageFileError."""
-    extensions = Image.registered_extensions()
-    image_format = extensions.get(path.suffix.lower())
-    if image_format is None or image_format not in Image.SAVE:
-        known = ", ".join(sorted({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"}))
-        raise ImageFileError(
-            f"{path}: cannot tell the format from the suffix {path.suffix!r}; use one of {known}"
-        )
-    return image_format
-
-
-def check_output_path(path: Path, *, force: bool) -> None:
-    """Refuse, before any work, an output that exists (without force) or cannot be written."""
-    output_format(path)
-    if path.is_dir():
-        raise ImageFileError(f"{path}: is a folder; give a file name")
-    if path.exists() and not force:
-        raise ImageFileError(f"{path}: already exists; pass --force to overwrite it")
-    if not path.parent.is_dir():
-        raise ImageFileError(f"{path}: the folder {path.parent} does not exist")
-
-
-def save_image(pixels: npt.NDArray[np.uint8], path: Path, *, force: bool) -> str | None:
-    """Write ``pixels`` to ``path`` atomically, in the format of its suffix.
-
-    Returns a note when the image had to be changed to fit the format.
-    """
-    image_format = output_format(path)
-    image = Image.fromarray(pixels)
-    note = None
-    if image.mode == "RGBA" and image_format in _NO_ALPHA_FORMATS:
-        image = image.convert("RGB")
-        note = f"{path}: {image_format} has no alpha channel, so it was written as RGB"
-    try:
-        atomic_write(path, lambda file: image.save(file, format=image_format), overwrite=force)
-    except FileExistsError:
-        raise ImageFileError(f"{path}: already exists; pass --force to overwrite it") from None
-    except OSError as error:
-        raise ImageFileError(f"{path}: could not be written ({error})") from None
-    return note
+def _is_lossless_webp(path: Path) -> bool:
+    """Whether a WebP file holds lossless (VP8L) image data and no lossy (VP8) data."""
+    with open(path, "rb") as file:
+        data = file.read()
+    chunks = set()
+    offset = 12  # after "RIFF", the size and "WEBP"
+    while offset + 8 <= len(data):
+        name = data[offset : offset + 4]
+        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
+        chunks.add(name)
+        if name == b"ANMF":  # an animation frame holds its own chunks after 16 bytes
+            offset += 8 + 16
+            continue
+        offset += 8 + size + (size & 1)
+    return b"VP8L" in chunks and b"VP8 " not in chunks

@@ -11,7 +11,7 @@ from recolor._race import RaceResult
 __all__ = ["plot_race"]
 
 
-def plot_race(results: list[RaceResult], path: Path) -> None:
+def plot_race(results: list[RaceResult], path: Path, *, overwrite: bool = True) -> None:
     """Time per technique on a log scale; and time against size when there are several sizes."""
     import matplotlib
 
@@ -46,4 +46,4 @@ def plot_race(results: list[RaceResult], path: Path) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
-    atomic_write(path, lambda file: file.write(buffer.getvalue()))
+    atomic_write(path, lambda file: file.write(buffer.getvalue()), overwrite=overwrite)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -22,11 +23,14 @@ from tqdm import tqdm
 
 from recolor import __version__
 from recolor._api import recolor
-from recolor._atomic import atomic_write
-from recolor._io import ImageFileError, check_output_path, load_image, save_image
+from recolor._atomic import atomic_write, remove_leftovers
+from recolor._display import shown
+from recolor._encode import check_output_path, encode, os_lexists, write_image
+from recolor._io import LOSSY_OPTION, ImageFile, ImageFileError, read_image
 from recolor._race import COPY, RaceResult, race, slow_loops_skipped
 from recolor._registry import TECHNIQUES
 from recolor._sample import BACKGROUND, ORIGINAL_REPLACEMENT, sample_image
+from recolor._signals import Stopped, stopping_signals_raise
 from recolor._threads import available_cores, thread_limit
 from recolor.timing import format_seconds
 
@@ -118,7 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--out-dir", type=Path, help="write every INPUT here, under its own name")
     _add_color_options(apply)
     apply.add_argument("--technique", choices=list(TECHNIQUES), help="default: the fastest here")
-    apply.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    written = apply.add_mutually_exclusive_group()
+    written.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite existing outputs, keeping their permissions; a symbolic link is "
+        "followed and its target replaced",
+    )
+    written.add_argument(
+        "--ignore-existing",
+        action="store_true",
+        help="skip inputs whose output exists, as rsync does: resumes an interrupted batch",
+    )
+    apply.add_argument(
+        LOSSY_OPTION,
+        action="store_true",
+        help="allow conversions that lose information (bit depth, alpha, palette, size), "
+        "each named in a note",
+    )
     apply.set_defaults(run=run_apply)
 
     techniques = commands.add_parser("techniques", help="list the techniques")
@@ -152,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--json", type=Path, help="also write the results as JSON here")
     bench.add_argument("--plot", type=Path, help="also draw a PNG chart here (needs matplotlib)")
+    bench.add_argument("--force", action="store_true", help="overwrite --json and --plot files")
     bench.set_defaults(run=run_bench)
     return parser
 
@@ -172,17 +194,52 @@ def _text(color: tuple[int, ...]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Every failure is one line on stderr: exit status 2 for a wrong command
+    line, 1 for failed work, 128 + N when signal N stopped it. Temporary
+    files are removed on Ctrl-C, SIGTERM and SIGHUP alike.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        status: int = args.run(args)
-    except (CommandError, ImageFileError) as error:
-        print(f"recolor: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("recolor: interrupted", file=sys.stderr)
-        return 130
+    with stopping_signals_raise():
+        try:
+            status: int = args.run(args)
+            sys.stdout.flush()  # a closed pipe shows here rather than at exit
+        except (CommandError, ImageFileError) as error:
+            return _fail(f"recolor: error: {error}", 1)
+        except (KeyboardInterrupt, Stopped) as stop:
+            return _stopped(stop)
+        except BrokenPipeError:
+            # Nothing more can reach stdout; keep Python from failing to flush it at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return _fail("recolor: error: the output was closed before the end (broken pipe)", 1)
+        except Exception as error:
+            # A signal raised inside an import or a class body arrives wrapped.
+            cause = _stop_behind(error)
+            if cause is None:
+                raise
+            return _stopped(cause)
+    return status
+
+
+def _stop_behind(error: BaseException) -> KeyboardInterrupt | Stopped | None:
+    cause = error.__cause__ or error.__context__
+    while cause is not None:
+        if isinstance(cause, (KeyboardInterrupt, Stopped)):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _stopped(stop: KeyboardInterrupt | Stopped) -> int:
+    if isinstance(stop, Stopped):
+        return _fail(f"recolor: stopped by {stop.name}", 128 + stop.signal_number)
+    return _fail("recolor: interrupted", 130)
+
+
+def _fail(message: str, status: int) -> int:
+    print(shown(message), file=sys.stderr)
     return status
 
 
@@ -191,18 +248,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_apply(args: argparse.Namespace) -> int:
     jobs = _apply_jobs(args)
-    failures = 0
+    for folder in {target.parent for _, target in jobs}:
+        remove_leftovers(folder)
+    counts = {"recoloured": 0, "skipped": 0, "failed": 0}
     progress = tqdm(jobs, desc="recolor", unit="image", disable=len(jobs) < 2, file=sys.stderr)
     for source, target in progress:
+        if not check_output_path(target, force=args.force, skip_existing=args.ignore_existing):
+            counts["skipped"] += 1
+            progress.write(f"{shown(source)} -> {shown(target)}: skipped, it exists")
+            continue
         try:
-            _apply_one(source, target, args)
+            changed, total = _apply_one(source, target, args)
         except (ImageFileError, CommandError) as error:
             if len(jobs) == 1:
                 raise
-            failures += 1
+            counts["failed"] += 1
             progress.write(f"recolor: error: {error}", file=sys.stderr)
-    if failures:
-        print(f"recolor: {failures} of {len(jobs)} images failed", file=sys.stderr)
+            continue
+        counts["recoloured"] += 1
+        progress.write(
+            f"{shown(source)} -> {shown(target)}: {changed} of {total} pixels recoloured"
+        )
+        if not changed:
+            progress.write(
+                f"recolor: warning: {shown(source)}: no pixel matched the colour to replace; "
+                "written unchanged",
+                file=sys.stderr,
+            )
+    if len(jobs) > 1:
+        print(", ".join(f"{count} {what}" for what, count in counts.items()))
+    if counts["failed"]:
+        print(f"recolor: {counts['failed']} of {len(jobs)} images failed", file=sys.stderr)
         return 1
     return 0
 
@@ -215,41 +291,66 @@ def _apply_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
                 f"apply takes INPUT OUTPUT, or INPUT... --out-dir DIR; got {len(args.paths)} paths"
             )
         source, target = args.paths
-        check_output_path(target, force=args.force)
-        return [(source, target)]
-    if args.out_dir.exists() and not args.out_dir.is_dir():
-        raise CommandError(f"{args.out_dir}: --out-dir is a file, not a folder")
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    names = [source.name for source in args.paths]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise CommandError(
-            f"several inputs would be written to the same name: {', '.join(duplicates)}"
-        )
-    jobs = [(source, args.out_dir / source.name) for source in args.paths]
+        jobs = [(source, target)]
+    else:
+        _make_folder(args.out_dir)
+        names = [source.name for source in args.paths]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise CommandError(
+                f"several inputs would be written to the same name: "
+                f"{', '.join(map(shown, duplicates))}"
+            )
+        jobs = [(source, args.out_dir / source.name) for source in args.paths]
     for _, target in jobs:
-        check_output_path(target, force=args.force)
+        check_output_path(target, force=args.force, skip_existing=args.ignore_existing)
     return jobs
 
 
-def _apply_one(source: Path, target: Path, args: argparse.Namespace) -> None:
-    pixels = _load(source)
-    old, new = _fit_colors(args, pixels)
+def _make_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{shown(folder)}: --out-dir is a file, not a folder")
     try:
-        out = recolor(pixels, old, new, tolerance=args.tolerance, technique=args.technique)
-    except (TypeError, ValueError) as error:
-        raise CommandError(f"{source}: {error}") from None
-    note = save_image(out, target, force=args.force)
-    if note:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CommandError(f"{shown(folder)}: --out-dir cannot be created ({reason})") from None
+
+
+def _apply_one(source: Path, target: Path, args: argparse.Namespace) -> tuple[int, int]:
+    """Recolour ``source`` into ``target``; how many pixels changed, of how many."""
+    image_file = _read(source, allow_lossy=args.allow_lossy)
+    old, new = _fit_colors(args, image_file.pixels)
+    frames = []
+    changed = 0
+    for pixels in image_file.frames:
+        try:
+            out = recolor(pixels, old, new, tolerance=args.tolerance, technique=args.technique)
+        except (TypeError, ValueError) as error:
+            raise CommandError(f"{shown(source)}: {error}") from None
+        changed += _changed_pixels(pixels, out)
+        frames.append(out)
+    encoded = encode(frames, image_file, target, allow_lossy=args.allow_lossy)
+    write_image(encoded, target, force=args.force)
+    _print_notes(encoded.notes)
+    return changed, sum(frame.shape[0] * frame.shape[1] for frame in frames)
+
+
+def _changed_pixels(before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8]) -> int:
+    differ = before != after
+    return int(np.count_nonzero(differ if differ.ndim == 2 else differ.any(axis=2)))
+
+
+def _read(path: Path, *, allow_lossy: bool = False) -> ImageFile:
+    """The frames of ``path``, saying on stderr what conversion they needed."""
+    image_file = read_image(path, allow_lossy=allow_lossy)
+    _print_notes(image_file.notes)
+    return image_file
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
         print(f"recolor: {note}", file=sys.stderr)
-
-
-def _load(path: Path) -> npt.NDArray[np.uint8]:
-    """The pixels of ``path``, saying on stderr what conversion they needed."""
-    loaded = load_image(path)
-    if loaded.note:
-        print(f"recolor: {loaded.note}", file=sys.stderr)
-    return loaded.pixels
 
 
 def _fit_colors(
@@ -313,6 +414,13 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    for output in (args.json, args.plot):
+        if output is not None and os_lexists(output) and not args.force:
+            raise CommandError(f"{shown(output)}: already exists; pass --force to overwrite it")
+    if args.json is not None and not args.json.parent.is_dir():
+        raise CommandError(
+            f"{shown(args.json)}: the folder {shown(args.json.parent)} does not exist"
+        )
     if args.plot is not None:
         _require_matplotlib()
         check_output_path(args.plot, force=True)
@@ -343,11 +451,18 @@ def run_bench(args: argparse.Namespace) -> int:
                 raise CommandError(str(error)) from None
     _print_bench(results, args.threads)
     if args.json is not None:
-        _write_text_atomically(args.json, json.dumps(_bench_json(results, args), indent=1) + "\n")
+        _write_text_atomically(
+            args.json, json.dumps(_bench_json(results, args), indent=1) + "\n", force=args.force
+        )
     if args.plot is not None:
         from recolor._plot import plot_race
 
-        plot_race(results, args.plot)
+        try:
+            plot_race(results, args.plot, overwrite=args.force)
+        except FileExistsError:
+            raise CommandError(
+                f"{shown(args.plot)}: already exists; pass --force to overwrite it"
+            ) from None
     return 0
 
 
@@ -355,7 +470,10 @@ def _bench_images(args: argparse.Namespace) -> list[tuple[str, np.ndarray[Any, A
     if args.image is None:
         sizes = args.size or [(998, 998)]
         return [(f"sample {w}x{h}", sample_image(w, h)) for w, h in sizes]
-    pixels = _load(args.image)
+    image_file = _read(args.image)
+    pixels = image_file.pixels
+    if len(image_file.frames) > 1:
+        _print_notes([f"{shown(args.image)}: racing its first frame of {len(image_file.frames)}"])
     if not args.size:
         height, width = pixels.shape[:2]
         return [(f"{args.image.name} {width}x{height}", pixels)]
@@ -406,10 +524,13 @@ def _bench_json(results: list[RaceResult], args: argparse.Namespace) -> dict[str
     }
 
 
-def _write_text_atomically(path: Path, text: str) -> None:
-    if not path.parent.is_dir():
-        raise CommandError(f"{path}: the folder {path.parent} does not exist")
-    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+def _write_text_atomically(path: Path, text: str, *, force: bool) -> None:
+    try:
+        atomic_write(path, lambda file: file.write(text.encode("utf-8")), overwrite=force)
+    except FileExistsError:
+        raise CommandError(f"{shown(path)}: already exists; pass --force to overwrite it") from None
+    except OSError as error:
+        raise CommandError(f"{shown(path)}: could not be written ({error})") from None
 
 
 def _require_matplotlib() -> None:

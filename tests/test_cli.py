@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -73,7 +75,9 @@ def test_apply_with_tolerance_and_technique(portrait: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize("suffix", [".png", ".webp", ".tif", ".bmp", ".jpg"])
 def test_apply_writes_the_format_of_the_suffix(portrait: Path, tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"out{suffix}"
-    assert main(["apply", str(portrait), str(out)]) == 0
+    # The portrait keeps a few translucent pixels, which JPEG cannot hold.
+    lossy = ["--allow-lossy"] if suffix == ".jpg" else []
+    assert main(["apply", str(portrait), str(out), *lossy]) == 0
     expected_format = {
         ".png": "PNG",
         ".webp": "WEBP",
@@ -85,32 +89,48 @@ def test_apply_writes_the_format_of_the_suffix(portrait: Path, tmp_path: Path, s
         assert image.format == expected_format[suffix]
 
 
+def _apply_with_zero_colours(source: Path, out: Path, channels: int, *options: str) -> int:
+    zero, nine = ",".join(["0"] * channels), ",".join(["9"] * channels)
+    return main(["apply", str(source), str(out), "--old", zero, "--new", nine, *options])
+
+
 @pytest.mark.parametrize(
-    ("mode", "expected_mode"),
-    [("P", "RGB"), ("LA", "RGBA"), ("1", "L"), ("I;16", "L"), ("CMYK", "RGB")],
+    ("mode", "expected_mode"), [("P", "RGB"), ("LA", "RGBA"), ("1", "L")]
 )
-def test_apply_converts_other_modes_and_says_so(
+def test_apply_converts_other_modes_without_loss_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, expected_mode: str
 ) -> None:
-    source = tmp_path / ("in.tif" if mode in ("CMYK", "I;16") else "in.png")
+    source = tmp_path / "in.png"
     Image.fromarray(recolor.sample_image(12, 9)).convert("RGB").convert(mode).save(source)
     out = tmp_path / "out.png"
     channels = {"L": 1, "RGB": 3, "RGBA": 4}[expected_mode]
-    assert (
-        main(
-            [
-                "apply",
-                str(source),
-                str(out),
-                "--old",
-                ",".join(["0"] * channels),
-                "--new",
-                ",".join(["9"] * channels),
-            ]
-        )
-        == 0
-    )
+    assert _apply_with_zero_colours(source, out, channels) == 0
     assert f"converted from mode {mode} to {expected_mode}" in capsys.readouterr().err
+    assert _open(out).mode == expected_mode
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected_mode", "reason"),
+    [
+        ("I;16", "L", "mode I;16 has more than 8 bits per value, and recolor works on 8"),
+        ("CMYK", "RGB", "mode CMYK does not convert to RGB without loss"),
+    ],
+)
+def test_apply_refuses_a_lossy_conversion_unless_allowed_and_then_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, expected_mode: str, reason: str
+) -> None:
+    source, out = tmp_path / "in.tif", tmp_path / "out.png"
+    Image.fromarray(recolor.sample_image(12, 9)).convert("RGB").convert(mode).save(source)
+    channels = {"L": 1, "RGB": 3}[expected_mode]
+    assert _apply_with_zero_colours(source, out, channels) == 1
+    assert _error_line(capsys) == (
+        f"recolor: error: {source}: {reason}; pass --allow-lossy to convert it anyway"
+    )
+    assert not out.exists()
+
+    assert _apply_with_zero_colours(source, out, channels, "--allow-lossy") == 0
+    err = capsys.readouterr().err
+    assert f"converted from mode {mode} to {expected_mode}, losing information: {reason}" in err
     assert _open(out).mode == expected_mode
 
 
@@ -227,8 +247,12 @@ def test_apply_failure_while_writing_leaves_no_partial_or_stray_file(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken_save(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
-        fp.write(b"half an ima")  # type: ignore[attr-defined]
+    real_save = Image.Image.save
+
+    def broken_save(self: Image.Image, fp: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(fp, io.BytesIO):  # the dry run before writing
+            return real_save(self, fp, *args, **kwargs)
+        fp.write(b"half an ima")
         raise OSError("disk full")
 
     out = tmp_path / "out.png"
@@ -238,13 +262,30 @@ def test_apply_failure_while_writing_leaves_no_partial_or_stray_file(
     assert _files(tmp_path) == ["portrait.png"]
 
 
-def test_apply_jpeg_output_drops_alpha_and_says_so(
+def test_apply_jpeg_output_refuses_to_drop_alpha_unless_allowed_and_then_says_so(
     portrait: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out.jpg"
-    assert main(["apply", str(portrait), str(out)]) == 0
-    assert "JPEG has no alpha channel" in capsys.readouterr().err
+    assert main(["apply", str(portrait), str(out)]) == 1
+    assert _error_line(capsys).endswith(
+        "JPEG has no alpha channel, and the image has pixels that are not opaque; "
+        "pass --allow-lossy to write it anyway"
+    )
+    assert not out.exists()
+
+    assert main(["apply", str(portrait), str(out), "--allow-lossy"]) == 0
+    err = capsys.readouterr().err
+    assert "JPEG has no alpha channel, so it was written as RGB, dropping transparency" in err
     assert _open(out).mode == "RGB"
+
+
+def test_apply_jpeg_output_of_an_opaque_image_needs_no_permission(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = tmp_path / "opaque.png", tmp_path / "out.jpg"
+    Image.fromarray(np.full((8, 8, 4), 255, np.uint8)).save(source)
+    assert main(["apply", str(source), str(out)]) == 0
+    assert "so it was written as RGB" in capsys.readouterr().err
 
 
 def test_apply_wrong_number_of_paths(portrait: Path, capsys: pytest.CaptureFixture[str]) -> None:

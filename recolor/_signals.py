@@ -1,0 +1,45 @@
+"""SIGTERM and SIGHUP as exceptions, so that the command line cleans up as on Ctrl-C.
+
+Python turns SIGINT into KeyboardInterrupt, which unwinds the stack and runs
+every ``finally``; SIGTERM and SIGHUP kill the process where it stands, and
+a temporary file being written would stay. Inside :func:`stopping_signals_raise`
+they raise :class:`Stopped` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+__all__ = ["Stopped", "stopping_signals_raise"]
+
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Stopped(BaseException):  # like KeyboardInterrupt, not an error
+    """The process was asked to stop by ``signal_number``."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signal_number).name
+
+
+@contextlib.contextmanager
+def stopping_signals_raise() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread."""
+    previous = {number: signal.signal(number, _raise_stopped) for number in _SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _raise_stopped(signal_number: int, frame: FrameType | None) -> None:
+    raise Stopped(signal_number)

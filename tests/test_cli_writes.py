@@ -1,0 +1,275 @@
+"""Safe writes: never half a file, never over one without --force, and a batch that resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import recolor
+from recolor._atomic import atomic_write, remove_leftovers
+from recolor.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _portrait(path: Path, size: int = 24) -> Path:
+    Image.fromarray(recolor.sample_image(size, size)).save(path)
+    return path
+
+
+def _size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _temporary_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_force_keeps_the_replaced_files_permissions(tmp_path: Path) -> None:
+    source, out = _portrait(tmp_path / "in.png"), tmp_path / "out.png"
+    out.write_bytes(b"old")
+    out.chmod(0o600)
+    assert main(["apply", str(source), str(out), "--force"]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert _size(out) == (24, 24)
+
+
+def test_force_over_a_symbolic_link_replaces_its_target_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target, link = _portrait(tmp_path / "in.png"), tmp_path / "real.png", tmp_path / "o.png"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    assert main(["apply", str(source), str(link), "--force"]) == 0
+    assert link.is_symlink()
+    assert _size(target) == (24, 24)
+    assert f"a symbolic link; its target {target} was replaced" in capsys.readouterr().err
+
+
+def test_force_over_a_hard_link_says_the_other_names_keep_the_old_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out, other = _portrait(tmp_path / "in.png"), tmp_path / "out.png", tmp_path / "b.png"
+    out.write_bytes(b"old")
+    os.link(out, other)
+    assert main(["apply", str(source), str(out), "--force"]) == 0
+    assert other.read_bytes() == b"old"
+    assert "had 2 hard links; the new image replaces this name only" in capsys.readouterr().err
+
+
+def test_a_dangling_symbolic_link_is_an_existing_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = _portrait(tmp_path / "in.png"), tmp_path / "out.png"
+    out.symlink_to(tmp_path / "nowhere.png")
+    assert main(["apply", str(source), str(out)]) == 1
+    assert "already exists; pass --force to overwrite it" in capsys.readouterr().err
+    assert out.is_symlink()
+    assert not (tmp_path / "nowhere.png").exists()
+
+
+def test_two_writers_of_one_name_never_both_win(tmp_path: Path) -> None:
+    # The check and the move into place are one step (a hard link), not two.
+    for attempt in range(100):
+        path = tmp_path / f"out-{attempt}.bin"
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def write(
+            content: bytes,
+            path: Path = path,
+            start: threading.Barrier = start,
+            outcomes: list[str] = outcomes,
+        ) -> None:
+            start.wait()
+            try:
+                atomic_write(path, lambda file: file.write(content), overwrite=False)
+                outcomes.append("won")
+            except FileExistsError:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=write, args=(bytes([n]) * 1000,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["refused", "won"], attempt
+        assert len(set(path.read_bytes())) == 1
+    assert _temporary_files(tmp_path) == []
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    leftover = tmp_path / f".a.png.recolor-{dead_pid}-0badc0de.tmp"
+    live = tmp_path / f".b.png.recolor-{os.getpid()}-0badc0de.tmp"
+    unrelated = tmp_path / ".notes.tmp"
+    for path in (leftover, live, unrelated):
+        path.write_bytes(b"half")
+    source = _portrait(tmp_path / "in.png")
+    assert main(["apply", str(source), str(tmp_path / "out.png")]) == 0
+    assert not leftover.exists()
+    assert live.exists()
+    assert unrelated.exists()
+    assert remove_leftovers(tmp_path) == []
+
+
+def test_ignore_existing_resumes_a_batch_and_the_summary_counts_each_outcome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = [_portrait(tmp_path / f"{name}.png") for name in ("a", "b", "c")]
+    broken = tmp_path / "d.png"
+    broken.write_bytes(b"not a png")
+    blank = tmp_path / "e.png"
+    Image.fromarray(np.full((4, 4, 4), 255, np.uint8)).save(blank)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "a.png").write_bytes(b"done before")
+
+    paths = [str(p) for p in [*inputs, broken, blank]]
+    assert main(["apply", *paths, "--out-dir", str(out_dir), "--ignore-existing"]) == 1
+    captured = capsys.readouterr()
+    assert (out_dir / "a.png").read_bytes() == b"done before"
+    assert _size(out_dir / "b.png") == (24, 24)
+    out = _lines(captured.out)
+    assert out[-1] == "3 recoloured, 1 skipped, 1 failed"
+    assert f"{inputs[0]} -> {out_dir / 'a.png'}: skipped, it exists" in out
+    assert any(line.startswith(f"{inputs[1]} -> ") and "pixels recoloured" in line for line in out)
+    err = captured.err
+    assert f"{broken}: not an image file Pillow can read" in err
+    assert f"warning: {blank}: no pixel matched the colour to replace" in err
+    assert "1 of 5 images failed" in err
+
+
+def test_ignore_existing_and_force_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["apply", "a.png", "b.png", "--force", "--ignore-existing"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["under a file", "under a read-only folder", "a dangling link"])
+def test_an_out_dir_that_cannot_be_created_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    source = _portrait(tmp_path / "in.png")
+    if kind == "under a file":
+        (tmp_path / "file").write_bytes(b"")
+        out_dir = tmp_path / "file" / "out"
+    elif kind == "under a read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root may write into a read-only folder")
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        out_dir = locked / "out"
+    else:
+        out_dir = tmp_path / "link"
+        out_dir.symlink_to(tmp_path / "nowhere")
+    assert main(["apply", str(source), "--out-dir", str(out_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = _lines(err)
+    assert line.startswith(f"recolor: error: {out_dir}: --out-dir cannot be created ("), line
+
+
+def test_names_with_control_characters_are_shown_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "evil\nname\x1b[31m.png"
+    assert main(["apply", str(missing), str(tmp_path / "out.png")]) == 1
+    err = capsys.readouterr().err
+    assert _lines(err) == [f"recolor: error: {tmp_path}/evil\\nname\\x1b[31m.png: no such file"]
+
+
+def test_a_closed_pipe_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    command = f"{sys.executable} -m recolor techniques | head -c 1 > /dev/null"
+    completed = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=REPO
+    )
+    # head may read the whole table before it closes: then nothing broke.
+    if completed.returncode == 0:
+        assert completed.stderr == ""
+    else:
+        assert _lines(completed.stderr) == [
+            "recolor: error: the output was closed before the end (broken pipe)"
+        ]
+        assert completed.returncode == 1
+
+
+@pytest.mark.parametrize("option", ["--json", "--plot"])
+def test_bench_refuses_to_overwrite_its_outputs_before_the_race(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    existing = tmp_path / ("r.json" if option == "--json" else "r.png")
+    existing.write_bytes(b"precious")
+    status = main(["bench", "--size", "8x8", "--techniques", "numpy_mask", option, str(existing)])
+    assert status == 1
+    assert _lines(capsys.readouterr().err) == [
+        f"recolor: error: {existing}: already exists; pass --force to overwrite it"
+    ]
+    assert existing.read_bytes() == b"precious"
+
+
+# ----------------------------------------------------------------- signals
+
+
+def _batch(tmp_path: Path, count: int) -> tuple[list[str], Path]:
+    sources = tmp_path / "in"
+    sources.mkdir()
+    image = Image.fromarray(recolor.sample_image(400, 400))
+    paths = []
+    for index in range(count):
+        path = sources / f"{index:03}.png"
+        image.save(path, compress_level=1)
+        paths.append(str(path))
+    return paths, tmp_path / "out"
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_batch_stopped_by_a_signal_at_any_moment_leaves_no_temporary_file(
+    tmp_path: Path, signal_number: int
+) -> None:
+    paths, out_dir = _batch(tmp_path, 12)
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    for moment in (0.05, 0.3, 0.6, 0.9, 1.2):
+        for old in out_dir.glob("*") if out_dir.exists() else []:
+            old.unlink()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "recolor", "apply", *paths, "--out-dir", str(out_dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=environment,
+        )
+        time.sleep(moment)
+        process.send_signal(signal_number)
+        _, err = process.communicate(timeout=60)
+        assert not out_dir.exists() or _temporary_files(out_dir) == [], (moment, err)
+        for written in out_dir.glob("*.png") if out_dir.exists() else []:
+            with Image.open(written) as image:
+                image.load()  # every output there is complete
+        if process.returncode not in (0, -signal_number):
+            # Stopped by us, not killed during start-up: one line, the signal's status.
+            expected = 130 if signal_number == signal.SIGINT else 128 + signal_number
+            assert process.returncode == expected, (moment, err)
+            last = _lines(err.decode())[-1]
+            assert last.startswith(("recolor: interrupted", "recolor: stopped by")), err
