@@ -134,3 +134,8 @@ def register(
         return func
 
     return decorator
+
+
+# Importing the techniques registers them, wherever the registry is first
+# imported from (recolor/__init__.py imports nothing until a name is used).
+import recolor.techniques  # noqa: E402, F401

@@ -23,7 +23,7 @@ __all__ = [
     "thread_limit",
 ]
 
-#: Environment variable with a default cap, applied when recolor is imported
+#: Environment variable with a default cap, applied when the techniques load
 #: and again when numba is loaded.
 THREADS_ENV_VAR = "RECOLOR_THREADS"
 

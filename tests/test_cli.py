@@ -94,9 +94,7 @@ def _apply_with_zero_colours(source: Path, out: Path, channels: int, *options: s
     return main(["apply", str(source), str(out), "--old", zero, "--new", nine, *options])
 
 
-@pytest.mark.parametrize(
-    ("mode", "expected_mode"), [("P", "RGB"), ("LA", "RGBA"), ("1", "L")]
-)
+@pytest.mark.parametrize(("mode", "expected_mode"), [("P", "RGB"), ("LA", "RGBA"), ("1", "L")])
 def test_apply_converts_other_modes_without_loss_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, expected_mode: str
 ) -> None:

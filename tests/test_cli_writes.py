@@ -273,3 +273,21 @@ def test_a_batch_stopped_by_a_signal_at_any_moment_leaves_no_temporary_file(
             assert process.returncode == expected, (moment, err)
             last = _lines(err.decode())[-1]
             assert last.startswith(("recolor: interrupted", "recolor: stopped by")), err
+
+
+def test_ctrl_c_in_the_first_moments_is_one_line_not_a_traceback() -> None:
+    # Within 30 ms or so Python itself is still starting; after that, recolor's
+    # handlers are in place before numpy, Pillow or OpenCV start loading.
+    for moment in (0.08, 0.15):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "recolor", "bench", "--size", "64x64"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+        )
+        time.sleep(moment)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, (moment, err)
+        assert _lines(err.decode())[-1] == "recolor: interrupted", err
+        assert b"Traceback" not in err
