@@ -157,11 +157,11 @@ def run_apply(args: argparse.Namespace) -> int:
     counts = {"recoloured": 0, "skipped": 0, "failed": 0}
     progress = tqdm(jobs, desc="recolor", unit="image", disable=len(jobs) < 2, file=sys.stderr)
     for source, target in progress:
-        if not check_output_path(target, force=args.force, skip_existing=args.ignore_existing):
-            counts["skipped"] += 1
-            progress.write(f"{shown(source)} -> {shown(target)}: skipped, it exists")
-            continue
         try:
+            if not check_output_path(target, force=args.force, skip_existing=args.ignore_existing):
+                counts["skipped"] += 1
+                progress.write(f"{shown(source)} -> {shown(target)}: skipped, it exists")
+                continue
             changed, total = _apply_one(source, target, args)
         except (ImageFileError, CommandError) as error:
             if len(jobs) == 1:

@@ -91,6 +91,7 @@ def read_image(path: Path, *, allow_lossy: bool = False) -> ImageFile:
 
 
 def _read(image: Image.Image, path: Path, allow_lossy: bool) -> ImageFile:
+    deep = _deep_rawmode(image)  # before loading: the tiles say how the file stores values
     source_format = image.format
     info = dict(image.info)
     result = ImageFile(frames=[], format=source_format)
@@ -107,25 +108,44 @@ def _read(image: Image.Image, path: Path, allow_lossy: bool) -> ImageFile:
     if source_format == "TIFF":
         result.tiff_compression = info.get("compression")
 
-    frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+    frames, disposals = [], []
+    for frame in ImageSequence.Iterator(image):
+        disposals.append(_disposal(frame))  # an attribute of the open file, not of a copy
+        frames.append(frame.copy())
     if len(frames) > 1:
         result.durations = [int(frame.info.get("duration", 0)) for frame in frames]
         result.loop = info.get("loop")
-        disposals = [_disposal(frame) for frame in frames]
         if all(value is not None for value in disposals):
             result.disposals = [int(value) for value in disposals if value is not None]
 
     original_modes = {frame.mode for frame in frames}
     target = _common_mode(frames)
     lost = _lossy_reason(frames, target)
+    if deep and not lost:
+        # Pillow itself reads 16 bits per channel of RGB as 8, without a word.
+        lost = f"it stores {deep}: 16 bits per value, and recolor works on 8"
     if lost and not allow_lossy:
         raise ImageFileError(f"{shown(path)}: {lost}; pass {LOSSY_OPTION} to convert it anyway")
     result.frames = [np.asarray(_convert(frame, target)) for frame in frames]
+    changes = []
     if original_modes != {target}:
-        modes = ", ".join(sorted(original_modes))
-        note = f"{shown(path)}: converted from mode {modes} to {target}"
-        result.notes.append(note + (f", losing information: {lost}" if lost else ""))
+        changes.append(f"converted from mode {', '.join(sorted(original_modes))} to {target}")
+    if lost:
+        changes.append(f"losing information: {lost}")
+    if changes:
+        result.notes.append(f"{shown(path)}: {', '.join(changes)}")
     return result
+
+
+def _deep_rawmode(image: Image.Image) -> str | None:
+    """The raw mode of a file that stores more than 8 bits per value, such as RGB;16B."""
+    for tile in getattr(image, "tile", ()):
+        rawmode = tile.args if isinstance(tile.args, str) else None
+        if isinstance(tile.args, tuple) and tile.args and isinstance(tile.args[0], str):
+            rawmode = tile.args[0]
+        if rawmode and ";16" in rawmode and not image.mode.startswith("I;16"):
+            return rawmode
+    return None
 
 
 def _disposal(frame: Image.Image) -> int | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -125,15 +127,30 @@ def test_lossless_webp_with_alpha_stays_lossless_and_exact(tmp_path: Path) -> No
     assert b"VP8L" in out.read_bytes()[:64]
 
 
-def test_animated_gif_keeps_every_frame_its_duration_and_loop(tmp_path: Path) -> None:
-    source, out = tmp_path / "in.gif", tmp_path / "out.gif"
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+def test_an_animation_keeps_every_frame_its_duration_and_loop(tmp_path: Path, suffix: str) -> None:
+    source, out = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
     frames = [_gif_frame(shift) for shift in range(3)]
-    frames[0].save(source, save_all=True, append_images=frames[1:], duration=[80, 120, 160], loop=2)
-    assert _apply(source, out, *WHITE_TO_BLUE) == 0
+    extra: dict[str, Any] = {"lossless": True} if suffix == ".webp" else {"disposal": [1, 2, 1]}
+    frames[0].save(
+        source, save_all=True, append_images=frames[1:], duration=[80, 120, 160], loop=2, **extra
+    )
+    # Pillow reads an animated WebP as RGBA.
+    colours = (
+        ("--old", "255,255,255,255", "--new", "0,0,255,255") if suffix == ".webp" else WHITE_TO_BLUE
+    )
+    assert _apply(source, out, *colours) == 0
 
     written = _frames(out)
     assert len(written) == 3
     assert [frame.info["duration"] for frame in written] == [80, 120, 160]
+    if suffix != ".webp":  # Pillow keeps no disposal per frame for WebP
+        with Image.open(out) as image:
+            disposals = [
+                getattr(frame, "disposal_method", None) or frame.info.get("disposal")
+                for frame in ImageSequence.Iterator(image)
+            ]
+        assert disposals == [1, 2, 1]
     assert _open(out).info["loop"] == 2
     for before, after in zip(_frames(source), written, strict=True):
         expected = reference_recolor(
@@ -184,6 +201,35 @@ def test_sixteen_bit_png_is_refused_unless_allowed(
     assert "more than 8 bits per value" in capsys.readouterr().err
     assert _apply(source, out, "--old", "0", "--new", "9", "--allow-lossy") == 0
     assert "losing information" in capsys.readouterr().err
+
+
+def test_forty_eight_bit_png_is_refused_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = tmp_path / "deep.png", tmp_path / "out.png"
+    source.write_bytes(_png_48_bit(4, 3, 40000))
+    assert _apply(source, out, "--old", "0,0,0", "--new", "9,9,9") == 1
+    assert "it stores RGB;16B: 16 bits per value, and recolor works on 8" in capsys.readouterr().err
+    assert not out.exists()
+    assert _apply(source, out, "--old", "0,0,0", "--new", "9,9,9", "--allow-lossy") == 0
+    assert "losing information: it stores RGB;16B" in capsys.readouterr().err
+
+
+def _png_48_bit(width: int, height: int, value: int) -> bytes:
+    """A PNG of 16 bits per channel, which Pillow reads but cannot write."""
+    row = b"\x00" + np.full((width, 3), value, ">u2").tobytes()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize(
