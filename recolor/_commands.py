@@ -163,7 +163,7 @@ def run_apply(args: argparse.Namespace) -> int:
                 progress.write(f"{shown(source)} -> {shown(target)}: skipped, it exists")
                 continue
             changed, total = _apply_one(source, target, args)
-        except (ImageFileError, CommandError) as error:
+        except (ImageFileError, CommandError, OSError) as error:
             if len(jobs) == 1:
                 raise
             counts["failed"] += 1
@@ -212,9 +212,9 @@ def _apply_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
 
 
 def _make_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise CommandError(f"{shown(folder)}: --out-dir is a file, not a folder")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise CommandError(f"{shown(folder)}: --out-dir is a file, not a folder")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         reason = error.strerror or str(error)

@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Nothing more can reach stdout; keep Python from failing to flush it at exit.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return _fail("recolor: error: the output was closed before the end (broken pipe)", 1)
+        except OSError as error:
+            # What the commands did not foresee about a file: still one line.
+            return _fail(f"recolor: error: {error}", 1)
         except Exception as error:
             if _is_reported(error):
                 return _fail(f"recolor: error: {error}", 1)

@@ -287,3 +287,13 @@ def test_ctrl_c_in_the_first_moments_is_one_line_not_a_traceback() -> None:
         assert process.returncode == 130, (moment, err)
         assert _lines(err.decode())[-1] == "recolor: interrupted", err
         assert b"Traceback" not in err
+
+
+def test_an_output_name_the_system_refuses_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _portrait(tmp_path / "in.png")
+    assert main(["apply", str(source), str(tmp_path / ("x" * 300 + ".png"))]) == 1
+    (line,) = _lines(capsys.readouterr().err)
+    assert line.startswith("recolor: error: ")
+    assert "File name too long" in line
