@@ -9,12 +9,11 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, thread_cases
-from benchmarks.plugin import Race
-from recolor._threads import available_cores
+from benchmarks.race import Race
 
 pytestmark = pytest.mark.benchmark(max_time=0.25)
 
 
-@pytest.mark.parametrize("case", thread_cases(available_cores()), ids=lambda case: case.key)
+@pytest.mark.parametrize("case", thread_cases(), ids=lambda case: case.key)
 def test_threads(race: Race, case: Case) -> None:
     race.run(case)

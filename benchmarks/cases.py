@@ -13,18 +13,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.yardsticks import COPY as COPY  # the copy reference case, named here too
 from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
 from recolor._sample import ORIGINAL_REPLACEMENT
+from recolor._threads import available_cores
 from recolor.testing import reference_recolor
-
-#: The technique name of the numpy.copy reference case.
-COPY = "copy"
 
 #: The original experiment's colours.
 OLD = BACKGROUND
@@ -48,6 +47,9 @@ LOOP_CONFIRM_SIZE = 256
 COST_SIZES = (256, ORIGINAL_SIZE)
 LOOP_COST_SIZE = 64
 
+#: A thread case's count for "every core this process may use".
+ALL_CORES: Literal["all"] = "all"
+
 #: RECOLOR_BENCH_SLOWDOWN="name=1.5[,name=factor...]" makes those techniques
 #: slower by busy-waiting after each call: how the gate itself is tested.
 SLOWDOWN_ENV_VAR = "RECOLOR_BENCH_SLOWDOWN"
@@ -60,7 +62,7 @@ class Case:
     technique: str  # a registry name, or "copy" for the numpy.copy reference
     size: int
     tolerance: int = 0
-    threads: int | None = None  # None: the session's thread setting
+    threads: int | Literal["all"] | None = None  # None: the session's; "all": every core
 
     @property
     def key(self) -> str:
@@ -101,7 +103,7 @@ def case_threads(case: Case) -> Iterator[None]:
     if case.threads is None:
         yield
     else:
-        with thread_limit(case.threads):
+        with thread_limit(available_cores() if case.threads == ALL_CORES else case.threads):
             yield
 
 
@@ -132,14 +134,17 @@ def reference_cases() -> list[Case]:
     return [Case(COPY, size) for size in SIZES] + [Case(COPY, ORIGINAL_SIZE, JPEG_TOLERANCE)]
 
 
-def thread_cases(cores: int) -> list[Case]:
-    """Each multithreaded technique on one thread and on every core, at 998x998."""
-    counts = sorted({1, cores})
+def thread_cases() -> list[Case]:
+    """Each multithreaded technique on one thread and on every core, at 998x998.
+
+    "All cores" is named so, not by the count, so that a case keeps its name
+    (and its baseline) on a machine with another number of cores.
+    """
     return [
         Case(name, ORIGINAL_SIZE, threads=threads)
         for name, technique in TECHNIQUES.items()
         if technique.multithreaded
-        for threads in counts
+        for threads in (1, ALL_CORES)
     ]
 
 

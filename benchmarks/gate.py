@@ -31,7 +31,7 @@ from pathlib import Path
 
 from scipy import stats
 
-from benchmarks.baselines import CaseBaseline
+from benchmarks.baselines import RECORD_COMMAND, CaseBaseline
 from benchmarks.cases import Case
 from benchmarks.measure import measure_in_workers, run_worker
 from benchmarks.yardsticks import yardstick_name
@@ -102,6 +102,52 @@ def larger_p_value(sample: Sequence[float], reference: Sequence[float]) -> float
     if not sample or not reference:
         return 1.0
     return float(stats.mannwhitneyu(sample, reference, alternative="greater").pvalue)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The gate's decision against a stored baseline, and the steps that led to it."""
+
+    case: Case
+    screen: Verdict | None = None  # the first look, one process
+    confirmed: Verdict | None = None  # a suspect measured again
+    noisy_baseline: float | None = None  # not judged: the baseline processes' spread
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return self.confirmed or self.screen
+
+    @property
+    def regressed(self) -> bool:
+        return self.verdict is not None and self.verdict.regressed
+
+
+class BaselineMismatch(Exception):
+    """The baseline measured the case another way than the gate does now."""
+
+
+def judge(
+    case: Case, baseline: CaseBaseline, *, against: str = "the baseline", across: bool = False
+) -> Judgement:
+    """Screen ``case`` against its baseline, and confirm a suspect; see the module's docstring.
+
+    A case whose baseline processes disagree by more than ``NOISE_LIMIT`` is not
+    judged (gating it would fail on noise). A baseline measured against another
+    yardstick raises BaselineMismatch, with the command that re-records it.
+    """
+    yardstick = yardstick_name(case.technique)
+    if baseline.yardstick != yardstick:
+        raise BaselineMismatch(
+            f"{case.key}: the baseline measured it against the {baseline.yardstick} "
+            f"yardstick, which is now {yardstick}; re-record it: {RECORD_COMMAND} -k {case.key}"
+        )
+    spread = baseline_spread(baseline)
+    if spread > NOISE_LIMIT:
+        return Judgement(case, noisy_baseline=spread)
+    screened = screen(case, baseline, against=against)
+    if not screened.regressed:
+        return Judgement(case, screened)
+    return Judgement(case, screened, confirm(case, baseline, against=against, across=across))
 
 
 def screen(case: Case, baseline: CaseBaseline, *, against: str = "the baseline") -> Verdict:

@@ -25,28 +25,34 @@ import numpy.typing as npt
 from recolor import BACKGROUND, TECHNIQUES
 from recolor._sample import ORIGINAL_REPLACEMENT
 
+#: The yardsticks' names. ``COPY`` is also the technique name of the
+#: numpy.copy reference case in every group (benchmarks/cases.py).
+COPY = "copy"
+PYTHON = "python"
+PARALLEL_COPY = "parallel-copy"
+
 #: Pixels the interpreter yardstick walks through: a few milliseconds.
 PYTHON_PIXELS = 64 * 1024
 
 
 def yardstick_name(technique: str) -> str:
-    if technique == "copy":
-        return "copy"
+    if technique == COPY:
+        return COPY
     record = TECHNIQUES[technique]
     if record.per_pixel_loop:
-        return "python"
+        return PYTHON
     if record.multithreaded:
-        return "parallel-copy"
-    return "copy"
+        return PARALLEL_COPY
+    return COPY
 
 
 def yardstick_call(technique: str, image: npt.NDArray[np.uint8]) -> Callable[[], Any]:
     name = yardstick_name(technique)
-    if name == "python":
+    if name == PYTHON:
         pixels = _python_pixels()
         old, new = BACKGROUND, ORIGINAL_REPLACEMENT
         return lambda: [new if pixel == old else pixel for pixel in pixels]
-    if name == "parallel-copy":
+    if name == PARALLEL_COPY:
         parallel_copy = _parallel_copy()
         flat = image.reshape(-1)  # the cached images are C-contiguous
         return lambda: parallel_copy(flat, np.empty_like(flat))

@@ -1,0 +1,219 @@
+"""Running one case: time it under pytest-benchmark, check it, measure its extras, judge it.
+
+:class:`Race` is what the ``race`` fixture hands a benchmark. The gate's
+decisions are benchmarks/gate.py's; this module applies them to a test:
+it fails the test, or records why a case was not judged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from typing import Any
+
+import pytest
+
+from benchmarks import baselines, gate, measure
+from benchmarks.cases import (
+    COPY,
+    LOOP_CONFIRM_SIZE,
+    ORIGINAL_SIZE,
+    Case,
+    call_for,
+    case_threads,
+    expected_for,
+    image_for,
+    skip_unless_available,
+)
+from benchmarks.machine import machine_facts
+from benchmarks.session import Outcome, RaceSession
+from benchmarks.yardsticks import yardstick_name
+from recolor import TECHNIQUES
+from recolor.testing import assert_image_equal
+from recolor.timing import CpuMeter, first_call_seconds, peak_bytes
+
+#: pytest-benchmark times loops in a few rounds of one call: each call takes seconds.
+LOOP_BENCHMARK_ROUNDS = 3
+#: Memory of loops is traced on the gate's small image: tracemalloc slows Python loops.
+LOOP_MEMORY_SIZE = LOOP_CONFIRM_SIZE
+
+
+class Race:
+    """Runs one case under pytest-benchmark, checks it, measures extras, applies the gate."""
+
+    def __init__(self, benchmark: Any, session: RaceSession) -> None:
+        self.benchmark = benchmark
+        self.session = session
+
+    def run(self, case: Case) -> None:
+        skip_unless_available(case)
+        self.benchmark.group = case.group
+        self.benchmark.name = case.key
+        image = image_for(case.size)
+        before = image.tobytes()
+        call = call_for(case)
+
+        if self.session.timing and not case.per_pixel_loop:
+            # pytest-benchmark calibrates on its first calls: a numba compile
+            # there would leave the case with the minimum of rounds.
+            call()
+        with case_threads(case), CpuMeter() as meter:
+            if case.per_pixel_loop:
+                result = self.benchmark.pedantic(call, rounds=LOOP_BENCHMARK_ROUNDS, iterations=1)
+            else:
+                result = self.benchmark(call)
+
+        assert image.tobytes() == before, f"{case.technique} modified its input"
+        if case.technique != COPY:
+            assert_image_equal(result, expected_for(case.size, case.tolerance))
+        if not self.session.timing:
+            return
+        outcome = self._measure_extras(case, meter)
+        self.session.outcomes.append(outcome)
+        try:
+            self._judge(outcome)
+        finally:
+            self.record_x_copy(outcome)
+
+    def _measure_extras(self, case: Case, meter: CpuMeter) -> Outcome:
+        median = float(self.benchmark.stats.stats.median)
+        memory_size = LOOP_MEMORY_SIZE if case.per_pixel_loop else case.size
+        memory_call = call_for(Case(case.technique, memory_size, case.tolerance, case.threads))
+        bytes_per_pixel = peak_bytes(memory_call) / memory_size**2
+        first_call = None
+        compiled = case.technique != COPY and TECHNIQUES[case.technique].requires == "numba"
+        if compiled and case.size == ORIGINAL_SIZE and not case.tolerance and case.threads is None:
+            # In a fresh process: this one has long compiled or loaded the kernels.
+            first_call = first_call_seconds(case.technique)["first"]
+        outcome = Outcome(
+            case,
+            median,
+            cpu_utilization=meter.utilization,
+            bytes_per_pixel=bytes_per_pixel,
+            first_call=first_call,
+        )
+        info = self.benchmark.extra_info
+        info["technique"] = case.technique
+        info["megapixels"] = case.size**2 / 1e6
+        info["megapixels_per_second"] = case.size**2 / 1e6 / median
+        info["cpu_utilization"] = outcome.cpu_utilization
+        info["peak_bytes_per_pixel"] = bytes_per_pixel
+        if first_call is not None:
+            info["first_call_seconds"] = first_call
+        return outcome
+
+    def record_x_copy(self, outcome: Outcome) -> None:
+        """x copy from fresh-process rounds interleaved with numpy.copy, as the gate measures.
+
+        The screen or the comparison with a git ref has measured it already for a
+        case whose yardstick is the copy; other cases get a worker of their own.
+        Interpreted loops are measured at the gate's size (their cost per pixel
+        does not depend on it).
+        """
+        case = outcome.case
+        if case.technique == COPY:
+            outcome.x_copy = 1.0  # the copy over itself: nothing to measure
+        elif outcome.x_copy is None:
+            measured = case.confirm_case()
+            outcome.x_copy = statistics.median(measure.run_worker(measured, against_copy=True))
+        info = self.benchmark.extra_info
+        info["x_copy"] = outcome.x_copy
+        info["x_copy_measured_as"] = case.confirm_case().key
+
+    def _judge(self, outcome: Outcome) -> None:
+        case, session = outcome.case, self.session
+        if case.technique == COPY:
+            return
+        if session.recording:
+            session.recorded.append(case)
+        elif session.compare:
+            self._compare(outcome)
+        elif session.baseline_unusable:
+            # A baseline that is there but broken must not pass unnoticed.
+            pytest.fail(session.baseline_problem or "", pytrace=False)
+        elif session.baseline is not None:
+            self._judge_against_baseline(outcome, session.baseline)
+        # else: no baseline for this machine, said in the header and the summary
+
+    def _judge_against_baseline(
+        self, outcome: Outcome, baseline: baselines.MachineBaseline
+    ) -> None:
+        case, session, info = outcome.case, self.session, self.benchmark.extra_info
+        baseline_case = baseline.cases.get(case.key)
+        if baseline_case is None:
+            reason = f"not in the baseline; record them: {baselines.RECORD_COMMAND} -k ..."
+            self._not_judged(case, reason)
+            return
+        try:
+            judgement = gate.judge(
+                case, baseline_case, against=session.against, across=session.across_machines
+            )
+        except gate.BaselineMismatch as error:
+            pytest.fail(str(error), pytrace=False)
+        if judgement.noisy_baseline is not None:
+            info["gate"] = (
+                f"not gated: baseline processes disagree by {judgement.noisy_baseline:.2f}x "
+                f"(> {gate.NOISE_LIMIT}); re-record the baseline on a quieter machine"
+            )
+            session.ungated.append(f"{case.key} ({judgement.noisy_baseline:.2f}x)")
+            return
+        assert judgement.screen is not None
+        if baseline_case.yardstick == COPY:
+            outcome.x_copy = judgement.screen.current  # the same fresh-process rounds
+        info["gate_yardstick"] = baseline_case.yardstick
+        info["gate_change"] = outcome.change = judgement.screen.change
+        if session.across_machines:
+            info["gate_across_machines"] = baseline.name
+        if judgement.confirmed is not None:
+            info["gate_confirmed_change"] = outcome.change = judgement.confirmed.change
+            info["gate_p_value"] = judgement.confirmed.p_value
+            if judgement.confirmed.regressed:
+                pytest.fail(judgement.confirmed.describe(), pytrace=False)
+
+    def _compare(self, outcome: Outcome) -> None:
+        """Judge against REF's tree, measured side by side on this machine."""
+        case, session = outcome.case, self.session
+        assert session.reference_root is not None
+        assert session.compare is not None
+        if case.technique not in session.reference_techniques:
+            self._not_judged(case, f"only in this tree, not in {session.compare}")
+            return
+        # Loops are measured at the gate's size: their 998x998 case is their 256x256 one.
+        measured = case.confirm_case()
+        verdict = session.compared.get(measured.key)
+        if verdict is None:
+            verdict = gate.compare_with_ref(case, session.reference_root, against=session.compare)
+            session.compared[measured.key] = verdict
+        verdict = dataclasses.replace(verdict, case=case)
+        if yardstick_name(case.technique) == COPY:
+            outcome.x_copy = verdict.current  # this tree's side, measured against copy
+        info = self.benchmark.extra_info
+        info["compare_ref"] = session.compare
+        info["compare_change"] = outcome.change = verdict.change
+        info["compare_p_value"] = verdict.p_value
+        info["compare_processes"] = verdict.processes
+        if verdict.regressed:
+            pytest.fail(verdict.describe(), pytrace=False)
+
+    def _not_judged(self, case: Case, reason: str) -> None:
+        self.benchmark.extra_info["gate"] = f"not judged: {reason}"
+        self.session.not_judged(case, reason)
+
+
+def record_baseline(session: RaceSession) -> None:
+    """Measure every case run in fresh workers and write this machine's baseline."""
+    confirm_cases = {case.key: case.confirm_case() for case in session.recorded}
+    unique = sorted(set(confirm_cases.values()), key=lambda case: case.key)
+    processes = measure.measure_in_workers(unique, workers=gate.RECORD_WORKERS)
+    cases = {
+        key: baselines.CaseBaseline(
+            technique=confirm.technique,
+            yardstick=yardstick_name(confirm.technique),
+            measured_as=confirm.key,
+            processes=tuple(
+                tuple(round(ratio, 6) for ratio in process) for process in processes[confirm.key]
+            ),
+        )
+        for key, confirm in confirm_cases.items()
+    }
+    baselines.write(session.config.option.recolor_baseline, session.machine, machine_facts(), cases)
