@@ -64,14 +64,20 @@ class CaseBaseline:
     yardstick: str
     measured_as: str
     processes: tuple[tuple[float, ...], ...]
+    #: The library versions the case was recorded with: a partial re-record
+    #: (``-k``) changes them for its own cases only.
+    versions: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "technique": self.technique,
             "yardstick": self.yardstick,
             "measured_as": self.measured_as,
             "processes": [list(process) for process in self.processes],
         }
+        if self.versions is not None:
+            entry["versions"] = dict(self.versions)
+        return entry
 
 
 @dataclass(frozen=True)
@@ -145,12 +151,24 @@ def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
                 or value <= 0
             ):
                 raise ValueError(f"{where}: every ratio must be a finite number > 0, got {value!r}")
+    versions = entry.get("versions")
+    if versions is not None and not isinstance(versions, dict):
+        raise ValueError(f"{where}: versions must be a table, got {versions!r}")
     return CaseBaseline(
         entry["technique"],
         entry["yardstick"],
         entry["measured_as"],
         tuple(tuple(float(value) for value in process) for process in processes),
+        versions,
     )
+
+
+#: The facts that say which code measured a case, kept per case (the others name the machine).
+VERSION_FACTS = ("recolor", "python", "numpy", "opencv", "pillow", "numba")
+
+
+def versions_of(facts: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: facts.get(name) for name in VERSION_FACTS}
 
 
 def write(path: Path, machine: str, facts: dict[str, Any], cases: dict[str, CaseBaseline]) -> None:

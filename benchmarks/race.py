@@ -205,6 +205,7 @@ def record_baseline(session: RaceSession) -> None:
     confirm_cases = {case.key: case.confirm_case() for case in session.recorded}
     unique = sorted(set(confirm_cases.values()), key=lambda case: case.key)
     processes = measure.measure_in_workers(unique, workers=gate.RECORD_WORKERS)
+    facts = machine_facts()
     cases = {
         key: baselines.CaseBaseline(
             technique=confirm.technique,
@@ -213,7 +214,8 @@ def record_baseline(session: RaceSession) -> None:
             processes=tuple(
                 tuple(round(ratio, 6) for ratio in process) for process in processes[confirm.key]
             ),
+            versions=baselines.versions_of(facts),
         )
         for key, confirm in confirm_cases.items()
     }
-    baselines.write(session.config.option.recolor_baseline, session.machine, machine_facts(), cases)
+    baselines.write(session.config.option.recolor_baseline, session.machine, facts, cases)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -184,10 +185,17 @@ def test_an_old_format_is_refused_with_advice(tmp_path: Path) -> None:
 def test_recording_merges_per_machine_and_never_replaces_an_unusable_file(tmp_path: Path) -> None:
     path = _written(tmp_path, "m1", a=_case_baseline([1.0]))
     _written(tmp_path, "m1", b=_case_baseline([2.0]))
+    old_numpy = dataclasses.replace(_case_baseline([1.0]), versions={"numpy": "1.26"})
+    new_numpy = dataclasses.replace(_case_baseline([1.0]), versions={"numpy": "2.4"})
+    _written(tmp_path, "m3", a=old_numpy)
+    _written(tmp_path, "m3", b=new_numpy)  # a partial re-record: a keeps its versions
+    m3 = baselines.load(path)["m3"].cases
+    assert (m3["a"].versions, m3["b"].versions) == ({"numpy": "1.26"}, {"numpy": "2.4"})
     _written(tmp_path, "m2", a=_case_baseline([3.0]))
     machines = baselines.load(path)
     assert set(machines["m1"].cases) == {"a", "b"}
     assert set(machines["m2"].cases) == {"a"}
+    assert set(machines) == {"m1", "m2", "m3"}
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
     path.write_text('{"format": 2, "machines": {"m1": ')
     with pytest.raises(baselines.BaselineError):
@@ -231,10 +239,14 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
     recorded.assert_outcomes(passed=1)
     (machine,) = baselines.load(baseline).values()
     assert machine.name == baselines.machine_name(machine_facts())
-    assert len(machine.cases["64x64-numpy_packed"].processes) == gate.RECORD_WORKERS
+    recorded_case = machine.cases["64x64-numpy_packed"]
+    assert len(recorded_case.processes) == gate.RECORD_WORKERS
+    assert recorded_case.versions == baselines.versions_of(machine_facts())
 
+    # Unchanged, the case is screened against the baseline; whether it passes
+    # depends on this machine's noise, so only the 3x slowdown below is asserted.
     unchanged = _run(bench_dir, f"--recolor-baseline={baseline}")
-    unchanged.assert_outcomes(passed=1)
+    unchanged.stdout.fnmatch_lines(["  numpy_packed * *x"])
 
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
     slowed = _run(bench_dir, f"--recolor-baseline={baseline}")
