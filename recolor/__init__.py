@@ -14,43 +14,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from recolor._api import fastest_technique, recolor
-    from recolor._registry import TECHNIQUES, Technique
-    from recolor._sample import BACKGROUND, sample_image
-    from recolor._threads import set_thread_limit, thread_limit
-    from recolor.techniques import (
-        numba_parallel,
-        numba_serial,
-        numpy_loop,
-        numpy_mask,
-        numpy_packed,
-        opencv_inrange,
-        opencv_native,
-        pil_flattened_data,
-        pil_putpixel,
-    )
+    from recolor._api import fastest_technique as fastest_technique
+    from recolor._api import recolor as recolor
+    from recolor._registry import TECHNIQUES as TECHNIQUES
+    from recolor._registry import Technique as Technique
+    from recolor._sample import BACKGROUND as BACKGROUND
+    from recolor._sample import sample_image as sample_image
+    from recolor._threads import set_thread_limit as set_thread_limit
+    from recolor._threads import thread_limit as thread_limit
+    from recolor.techniques import numba_parallel as numba_parallel
+    from recolor.techniques import numba_serial as numba_serial
+    from recolor.techniques import numpy_loop as numpy_loop
+    from recolor.techniques import numpy_mask as numpy_mask
+    from recolor.techniques import numpy_packed as numpy_packed
+    from recolor.techniques import opencv_inrange as opencv_inrange
+    from recolor.techniques import opencv_native as opencv_native
+    from recolor.techniques import pil_flattened_data as pil_flattened_data
+    from recolor.techniques import pil_putpixel as pil_putpixel
 
-__all__ = [
-    "BACKGROUND",
-    "TECHNIQUES",
-    "Technique",
-    "fastest_technique",
-    "numba_parallel",
-    "numba_serial",
-    "numpy_loop",
-    "numpy_mask",
-    "numpy_packed",
-    "opencv_inrange",
-    "opencv_native",
-    "pil_flattened_data",
-    "pil_putpixel",
-    "recolor",
-    "sample_image",
-    "set_thread_limit",
-    "thread_limit",
-]
-
-# The module each public name comes from.
+# The module each public name comes from; every registered technique is
+# public too, by its name (recolor/techniques/__init__.py finds them).
 _HOMES = {
     "BACKGROUND": "recolor._sample",
     "TECHNIQUES": "recolor._registry",
@@ -66,18 +49,22 @@ _HOMES = {
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         value: Any = _version()
+    elif name == "__all__":
+        # Sorted, and complete without a list to edit when a technique is added.
+        value = sorted([*_HOMES, *importlib.import_module("recolor._registry").TECHNIQUES])
     elif name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name]), name)
-    elif name in __all__:  # the techniques
-        value = getattr(importlib.import_module("recolor.techniques"), name)
     else:
-        raise AttributeError(f"module 'recolor' has no attribute {name!r}")
+        techniques = importlib.import_module("recolor._registry").TECHNIQUES
+        if name not in techniques:
+            raise AttributeError(f"module 'recolor' has no attribute {name!r}")
+        value = techniques[name].func
     globals()[name] = value  # once: later uses are plain attribute reads
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, "__version__"})
+    return sorted({*globals(), *_HOMES, "__all__", "__version__"})
 
 
 def _version() -> str:

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recolor import TECHNIQUES
+from tests.readme import REGENERATE, block, regenerated, technique_table
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 def _block(name: str) -> str:
-    return README.split(f"<!-- {name} -->")[1].split(f"<!-- /{name} -->")[0].strip()
+    return block(README, name)
 
 
 def test_technique_table_is_the_registry() -> None:
-    rows = _block("techniques").splitlines()[2:]
-    expected = [
-        f"| {t.name} | {t.description} | {'several' if t.multithreaded else 'one'} "
-        f"| {t.requires or '-'} |"
-        for t in TECHNIQUES.values()
-    ]
-    assert rows == expected, "regenerate the README table from recolor.TECHNIQUES"
+    assert _block("techniques") == technique_table(), f"stale: regenerate it with {REGENERATE}"
+
+
+def test_regenerating_changes_only_the_table() -> None:
+    table = technique_table()
+    stale = README.replace(table, table.replace("| numpy_mask |", "| numpy_mask_old |"))
+    assert stale != README
+    assert regenerated(stale) == README
 
 
 def test_quick_start_has_one_command_each_for_tests_and_benchmarks() -> None:

@@ -1,0 +1,74 @@
+"""The README's recipe for adding a technique works as written, on a copy of the package."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.readme import README, REGENERATE, block
+
+REPO = README.parent
+
+
+def _snippet() -> tuple[Path, str]:
+    """The README's snippet, and the path its first line names."""
+    code = block(README.read_text(encoding="utf-8"), "new-technique")
+    code = code.removeprefix("```python\n").removesuffix("```").strip() + "\n"
+    path = re.match(r'"""(recolor/techniques/\w+\.py)"""', code)
+    assert path, "the snippet's first line names the file it goes in"
+    return Path(path[1]), code
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_the_readme_recipe_adds_a_technique_as_written(tmp_path: Path) -> None:
+    copy = tmp_path / "repo"
+    for folder in ("recolor", "tests", "benchmarks"):
+        shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("conftest.py", "pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, copy / name)
+
+    # 1. One function and one registration, in a new module.
+    path, code = _snippet()
+    assert not (copy / path).exists()
+    (copy / path).write_text(code, encoding="utf-8")
+    # 2. The command the README gives regenerates its table.
+    assert f"\n{REGENERATE}\n" in README.read_text(encoding="utf-8")
+    regenerate = _run([sys.executable, "-m", *REGENERATE.split()[2:]], copy)
+    assert regenerate.returncode == 0, regenerate.stderr
+    assert "| numpy_where |" in block(
+        (copy / "README.md").read_text(encoding="utf-8"), "techniques"
+    )
+
+    # The contract tests, the registry's and the README's, on the new technique.
+    tests = ["tests/test_techniques.py", "tests/test_validation.py"]
+    tests += ["tests/test_registry.py", "tests/test_readme.py", "tests/test_properties.py"]
+    contract = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *tests,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "numpy_where or registry or readme or not technique",
+        ],
+        copy,
+    )
+    assert contract.returncode == 0, contract.stdout[-3000:]
+    collected = _run(
+        [sys.executable, "-m", "pytest", *tests[:2], "--collect-only", "-q", "-k", "numpy_where"],
+        copy,
+    )
+    assert collected.stdout.count("numpy_where") >= 50, collected.stdout[-2000:]
+
+    # The strict mypy .ci/run applies to the package.
+    typed = _run([sys.executable, "-m", "mypy", str(path)], copy)
+    assert typed.returncode == 0, typed.stdout
