@@ -23,7 +23,7 @@ from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
 from recolor._sample import ORIGINAL_REPLACEMENT
 from recolor._threads import available_cores
-from recolor.testing import reference_recolor
+from recolor.testing import reference_recolor, require_available
 
 #: The original experiment's colours.
 OLD = BACKGROUND
@@ -176,14 +176,8 @@ def cost_cases() -> list[Case]:
 
 def skip_unless_available(case: Case) -> None:
     """Skip the running test, saying what to install, when the case's technique cannot run."""
-    import pytest  # only the plugins call this; the workers that import this module need not
-
-    if case.technique == COPY:
-        return
-    technique = TECHNIQUES[case.technique]
-    if not technique.available:
-        extra = technique.requires
-        pytest.skip(f"{case.technique} needs {extra}: pip install 'recolor[{extra}]'")
+    if case.technique != COPY:
+        require_available(TECHNIQUES[case.technique])
 
 
 _IMAGES: dict[int, npt.NDArray[np.uint8]] = {}

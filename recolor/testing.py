@@ -1,15 +1,16 @@
-"""Helpers for testing techniques: a plain reference and a telling comparison."""
+"""Helpers for testing techniques: a plain reference, a telling comparison, a skip."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from recolor._validation import validate_request
+if TYPE_CHECKING:
+    from recolor._registry import Technique
 
-__all__ = ["assert_image_equal", "reference_recolor"]
+__all__ = ["assert_image_equal", "reference_recolor", "require_available"]
 
 
 def reference_recolor(
@@ -17,15 +18,34 @@ def reference_recolor(
 ) -> npt.NDArray[np.uint8]:
     """The plainest correct answer, to check the techniques against.
 
-    It says "within tolerance" as ``|pixel - old| <= tolerance`` in wide
-    integers, a different formulation from the techniques' clipped bounds,
-    so a mistake in either shows up as a difference.
+    It reads its arguments on its own, not through the techniques' validation,
+    so a mistake there (a bare int, a tolerance broadcast, 2-D as 3-D) shows
+    up as a difference. It says "within tolerance" as
+    ``|pixel - old| <= tolerance`` in wide integers, a different formulation
+    from the techniques' clipped bounds. It assumes valid arguments: the
+    refusal of bad ones is tested on its own.
     """
-    request = validate_request(image, old, new, tolerance)
-    distance = np.abs(request.pixels.astype(np.int32) - np.array(request.old, dtype=np.int32))
-    match = np.all(distance <= np.array(request.tolerance, dtype=np.int32), axis=-1)
-    out = np.where(match[..., np.newaxis], np.array(request.new, dtype=np.uint8), request.pixels)
-    return np.ascontiguousarray(out.reshape(request.shape))
+    pixels = np.asarray(image)
+    by_channel = pixels.reshape(pixels.shape[0], pixels.shape[1], -1).astype(np.int64)
+    channels = by_channel.shape[2]
+    old_values = np.array(old, dtype=np.int64).reshape(-1)
+    new_values = np.array(new, dtype=np.int64).reshape(-1)
+    tolerances = np.broadcast_to(np.array(tolerance, dtype=np.int64).reshape(-1), (channels,))
+    match = np.all(np.abs(by_channel - old_values) <= tolerances, axis=-1)
+    out = np.where(match[..., np.newaxis], new_values, by_channel).astype(np.uint8)
+    return np.ascontiguousarray(out.reshape(pixels.shape))
+
+
+def require_available(technique: Technique) -> Technique:
+    """``technique``, or skip the running test, saying what to install for it."""
+    if not technique.available:
+        import pytest  # only tests call this
+
+        pytest.skip(
+            f"{technique.name} needs {technique.requires}: "
+            f"pip install 'recolor[{technique.requires}]'"
+        )
+    return technique
 
 
 def assert_image_equal(actual: npt.NDArray[Any], expected: npt.NDArray[Any]) -> None:

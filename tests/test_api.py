@@ -9,7 +9,7 @@ from PIL import Image
 
 import recolor
 from recolor import TECHNIQUES
-from recolor.testing import assert_image_equal, reference_recolor
+from recolor.testing import assert_image_equal, reference_recolor, require_available
 
 OLD = (0, 0, 0, 0)
 NEW = (5, 3, 192, 255)
@@ -17,8 +17,8 @@ NEW = (5, 3, 192, 255)
 
 @pytest.mark.parametrize("name", [None, *TECHNIQUES])
 def test_recolor_by_name_or_default(name: str | None) -> None:
-    if name is not None and not TECHNIQUES[name].available:
-        pytest.skip(f"{name} needs {TECHNIQUES[name].requires}")
+    if name is not None:
+        require_available(TECHNIQUES[name])
     image = recolor.sample_image(40, 30)
     assert_image_equal(
         recolor.recolor(image, OLD, NEW, technique=name), reference_recolor(image, OLD, NEW)

@@ -11,7 +11,7 @@ import pytest
 
 import recolor
 from recolor import TECHNIQUES, Technique
-from recolor.testing import assert_image_equal, reference_recolor
+from recolor.testing import assert_image_equal, reference_recolor, require_available
 from tests.images import speckled
 
 RGBA_OLD = (0, 0, 0, 0)
@@ -103,17 +103,9 @@ CASES = {
 }
 
 
-def available(technique: Technique) -> Technique:
-    if not technique.available:
-        pytest.skip(
-            f"{technique.name} needs {technique.requires}: pip install 'recolor[{technique.requires}]'"
-        )
-    return technique
-
-
 @pytest.fixture(params=list(TECHNIQUES), ids=str)
 def technique(request: pytest.FixtureRequest) -> Technique:
-    return available(TECHNIQUES[request.param])
+    return require_available(TECHNIQUES[request.param])
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
