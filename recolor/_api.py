@@ -14,16 +14,18 @@ from recolor._validation import validate_request
 
 __all__ = ["fastest_technique", "recolor"]
 
-# Fastest first, as measured on 998x998 RGBA (README, "Speed"). With a
-# tolerance, or 3 channels, the packed-word fast paths do not apply.
-_PREFERENCE_EXACT = ("numba_parallel", "numba_serial", "numpy_packed", "opencv_native")
-_PREFERENCE_RANGES = ("opencv_native", "numba_parallel", "numba_serial", "numpy_mask")
+# The choice, as measured on 998x998 RGBA (README, "Speed"): numba's kernels
+# when numba is installed, else the fastest of the required packages.
+_COMPILED = ("numba_parallel", "numba_serial")
+# With a tolerance, or 3 channels, the packed-word fast paths do not apply,
+# and OpenCV's native inRange beats the rest.
+_RANGES = "opencv_native"
 # From about this many pixels (8 MB of RGBA) the image no longer stays in
 # cache between passes, and opencv_native, which moves fewer bytes, beats
 # numpy_packed's four passes: 1.07-1.15x faster at 2048x2048 and 4096x4096,
 # 0.7x at 998x998, a tie at 1448x1448 (interleaved `recolor bench` runs).
 _LARGE_PIXELS = 2_000_000
-_PREFERENCE_EXACT_LARGE = ("numba_parallel", "numba_serial", "opencv_native", "numpy_packed")
+_EXACT, _EXACT_LARGE = "numpy_packed", "opencv_native"
 # Below this many pixels, starting numba's thread pool costs more than the
 # second core gains, so the serial kernel wins.
 _PARALLEL_MIN_PIXELS = 512 * 512
@@ -121,20 +123,15 @@ def fastest_technique(
     Raises the same errors as every technique for bad arguments.
     """
     request = validate_request(image, old, new, tolerance)
-    pixels = request.shape[0] * request.shape[1]
     if not request.exact or request.channels == 3:
-        preference = _PREFERENCE_RANGES
-    elif pixels >= _LARGE_PIXELS:
-        preference = _PREFERENCE_EXACT_LARGE
-    else:
-        preference = _PREFERENCE_EXACT
-    small = pixels < _PARALLEL_MIN_PIXELS
-    for name in preference:
-        if small and name == "numba_parallel":
+        return TECHNIQUES[_RANGES]
+    pixels = request.shape[0] * request.shape[1]
+    for name in _COMPILED:
+        if name == "numba_parallel" and pixels < _PARALLEL_MIN_PIXELS:
             continue
         if TECHNIQUES[name].available:
             return TECHNIQUES[name]
-    return TECHNIQUES["numpy_mask"]
+    return TECHNIQUES[_EXACT_LARGE if pixels >= _LARGE_PIXELS else _EXACT]
 
 
 def _named_technique(name: str | None) -> Technique | None:
