@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -250,8 +249,12 @@ def test_cost_gate_end_to_end(cost_dir: pytest.Pytester, monkeypatch: pytest.Mon
 
 @needs_valgrind
 def test_compare_with_a_git_ref_judges_without_a_baseline(
-    cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # A temporary folder of its own: another run on this machine may have a worktree open.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
     same = _run(cost_dir, "--recolor-cost", "--recolor-compare", "HEAD")
     same.assert_outcomes(passed=1)
     same.stdout.fnmatch_lines(["*judged against HEAD*", "*64x64-numpy_packed *passed"])
@@ -259,7 +262,7 @@ def test_compare_with_a_git_ref_judges_without_a_baseline(
     slowed = _run(cost_dir, "--recolor-cost", "--recolor-compare", "HEAD")
     slowed.assert_outcomes(failed=1)
     slowed.stdout.fnmatch_lines(["*costs more: * against HEAD's *"])
-    assert not list(Path(tempfile.gettempdir()).glob("recolor-ref-*")), "a worktree was left"
+    assert not list(private_tmp.glob("recolor-ref-*")), "a worktree was left"
 
 
 @needs_valgrind
