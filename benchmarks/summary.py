@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from benchmarks import gate
+from benchmarks import baselines, gate
 from benchmarks.cases import ALL_CORES
 from benchmarks.session import RaceSession
 from recolor._threads import THREADS_ENV_VAR, available_cores
@@ -61,7 +61,8 @@ def write_summary(terminalreporter: Any, session: RaceSession) -> None:
     if session.ungated:
         write(
             f"recolor: not gated, too noisy in the baseline (processes disagree by more than "
-            f"{gate.NOISE_LIMIT}x): {', '.join(session.ungated)}",
+            f"{gate.NOISE_LIMIT}x): {', '.join(session.ungated)}; re-record them on a quieter "
+            f"machine: {baselines.RECORD_COMMAND} -k ...",
             yellow=True,
         )
     for reason, keys in session.unjudged.items():
