@@ -83,7 +83,10 @@ def check_output_path(path: Path, *, force: bool, skip_existing: bool = False) -
     if os_lexists(path) and not force:
         if skip_existing:
             return False
-        raise ImageFileError(f"{shown(path)}: already exists; pass --force to overwrite it")
+        raise ImageFileError(
+            f"{shown(path)}: already exists; pass --force to overwrite it, or "
+            "--ignore-existing to skip it"
+        )
     if not path.parent.is_dir():
         raise ImageFileError(f"{shown(path)}: the folder {shown(path.parent)} does not exist")
     return True
