@@ -35,8 +35,16 @@ from recolor.timing import time_interleaved
 #: Alternating rounds each measurement times, and for interpreted loops.
 ROUNDS = 7
 LOOP_ROUNDS = 3
-#: Each round runs a call often enough to last at least this long.
+#: Each round runs a call often enough to last at least this long;
+#: ROUND_SECONDS_ENV_VAR (``--recolor-round-seconds``) changes it, for the
+#: gate's own tests, which need speed more than precision.
 MIN_ROUND_SECONDS = 0.02
+ROUND_SECONDS_ENV_VAR = "RECOLOR_BENCH_ROUND_SECONDS"
+
+
+def min_round_seconds() -> float:
+    value = os.environ.get(ROUND_SECONDS_ENV_VAR, "").strip()
+    return float(value) if value else MIN_ROUND_SECONDS
 
 
 def rounds_for(case: Case) -> int:
@@ -52,7 +60,9 @@ def measure_ratios(case: Case, *, against_copy: bool = False) -> list[float]:
     yardstick = copy_call(case) if against_copy else yardstick_for(case)
     calls = {"yardstick": yardstick, "case": call_for(case)}
     with case_threads(case):
-        timings = time_interleaved(calls, rounds=rounds_for(case), min_round_time=MIN_ROUND_SECONDS)
+        timings = time_interleaved(
+            calls, rounds=rounds_for(case), min_round_time=min_round_seconds()
+        )
     return [
         case_seconds / yardstick_seconds
         for case_seconds, yardstick_seconds in zip(

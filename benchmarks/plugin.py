@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import baselines, git_ref
+from benchmarks import baselines, git_ref, measure
 from benchmarks.machine import machine_facts
 from benchmarks.race import Race, record_baseline
 from benchmarks.session import SESSION, RaceSession
@@ -37,6 +37,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help=f"cap OpenCV's and numba's threads at N (default: ${THREADS_ENV_VAR}, else all cores)",
+    )
+    group.addoption(
+        "--recolor-round-seconds",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"the shortest round the gate's fresh processes time (default "
+        f"{measure.MIN_ROUND_SECONDS}); shorter is quicker and noisier, for the gate's own tests",
     )
     group.addoption(
         "--recolor-baseline",
@@ -79,6 +87,14 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[THREADS_ENV_VAR] = str(config.option.recolor_threads)
     apply_env_thread_limit()
     option = config.option
+    if option.recolor_round_seconds is not None:
+        if not 0 < option.recolor_round_seconds <= 1:
+            raise pytest.UsageError(
+                f"--recolor-round-seconds must be between 0 and 1, got "
+                f"{option.recolor_round_seconds}"
+            )
+        # Exported, so that worker processes inherit it.
+        os.environ[measure.ROUND_SECONDS_ENV_VAR] = str(option.recolor_round_seconds)
     if option.recolor_record_baseline and not option.benchmark_only:
         raise pytest.UsageError(
             f"--recolor-record-baseline records timings: run {baselines.RECORD_COMMAND}"

@@ -228,7 +228,12 @@ def bench_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyt
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(
-        "-p", "benchmarks.plugin", "--benchmark-only", "--benchmark-max-time=0.05", *args
+        "-p",
+        "benchmarks.plugin",
+        "--benchmark-only",
+        "--benchmark-max-time=0.05",
+        "--recolor-round-seconds=0.005",
+        *args,
     )
 
 
@@ -243,11 +248,8 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
     assert len(recorded_case.processes) == gate.RECORD_WORKERS
     assert recorded_case.versions == baselines.versions_of(machine_facts())
 
-    # Unchanged, the case is screened against the baseline; whether it passes
-    # depends on this machine's noise, so only the 3x slowdown below is asserted.
-    unchanged = _run(bench_dir, f"--recolor-baseline={baseline}")
-    unchanged.stdout.fnmatch_lines(["  numpy_packed * *x"])
-
+    # (Unchanged, whether it passes depends on this machine's noise: only the
+    # 3x slowdown below is asserted.)
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
     slowed = _run(bench_dir, f"--recolor-baseline={baseline}")
     slowed.assert_outcomes(failed=1)
@@ -414,6 +416,7 @@ def test_compare_with_a_ref_fails_the_slowed_case_and_lists_the_new_one(
         "benchmarks/bench_tiny.py",
         "--benchmark-only",
         "--benchmark-max-time=0.02",
+        "--recolor-round-seconds=0.005",
         "--recolor-compare=HEAD~1",
     )
     result.assert_outcomes(passed=2, failed=1)
