@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -452,3 +453,51 @@ def test_without_git_a_comparison_is_one_line(
     result = _run(bench_dir, "--recolor-compare=main")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --recolor-compare main needs git*"])
+
+
+def test_the_restore_advice_names_a_path_git_knows_from_the_repository_root() -> None:
+    advice = baselines._advice(baselines.DEFAULT_PATH)
+    path = re.search(r"git checkout -- (\S+)'", advice)
+    assert path, advice
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    known = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", path[1]], cwd=REPO, capture_output=True, check=False
+    )
+    assert known.returncode == 0, known.stderr
+
+
+def test_thread_case_names_do_not_depend_on_the_core_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    here = [case.key for case in cases.thread_cases()]
+    monkeypatch.setattr(cases, "available_cores", lambda: 64)
+    assert [case.key for case in cases.thread_cases()] == here
+    assert "998x998-numba_parallel-threadsall" in here
+
+
+def test_a_baseline_measured_against_another_yardstick_says_to_re_record() -> None:
+    stale = baselines.CaseBaseline("numpy_mask", "python", "998x998-numpy_mask", ((1.0,),))
+    with pytest.raises(
+        gate.BaselineMismatch,
+        match=r"against the python yardstick, which is now copy; re-record it: python -m pytest --benchmark-only --recolor-record-baseline -k 998x998-numpy_mask",
+    ):
+        gate.judge(Case("numpy_mask", 998), stale)
+
+
+def test_a_case_missing_from_this_machines_baseline_is_named_with_the_command(
+    bench_dir: pytest.Pytester,
+) -> None:
+    baseline = bench_dir.path / "baseline.json"
+    other_case = _case_baseline([1.0, 1.0], technique="numpy_mask")
+    baselines.write(
+        baseline, baselines.machine_name(machine_facts()), machine_facts(), {"x": other_case}
+    )
+    result = _run(bench_dir, f"--recolor-baseline={baseline}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "recolor: NOT JUDGED (1): 64x64-numpy_packed: not in the baseline; record them: "
+            "python -m pytest --benchmark-only --recolor-record-baseline -k ..."
+        ]
+    )

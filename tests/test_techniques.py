@@ -131,6 +131,22 @@ def test_reference_recolours_what_it_should() -> None:
     assert loose.tolist() == [[[5, 3, 192, 255], [5, 3, 192, 255], [3, 3, 3, 3]]]
 
 
+def test_reference_reads_its_own_arguments() -> None:
+    # Not through the techniques' validation: a bare int, a broadcast tolerance, 2-D images.
+    gray = np.array([[7, 8, 9], [0, 7, 6]], dtype=np.uint8)
+    assert reference_recolor(gray, 7, 100).tolist() == [[100, 8, 9], [0, 100, 6]]
+    assert reference_recolor(gray, 7, 100, tolerance=1).tolist() == [[100, 100, 9], [0, 100, 100]]
+    column = gray[..., np.newaxis]
+    assert reference_recolor(column, (7,), (100,)).shape == (2, 3, 1)
+    rgb = np.array([[[1, 2, 3], [1, 2, 5]]], dtype=np.uint8)
+    assert reference_recolor(rgb, (1, 2, 3), (0, 0, 0), tolerance=2).tolist() == [
+        [[0, 0, 0], [0, 0, 0]]
+    ]
+    assert reference_recolor(rgb, (1, 2, 3), (0, 0, 0), tolerance=(0, 0, 1)).tolist() == [
+        [[0, 0, 0], [1, 2, 5]]
+    ]
+
+
 def test_sample_case_has_matches_and_near_misses() -> None:
     # A case where nothing matches, or everything does, proves little.
     image = CASES["sample-998"].make_image()
