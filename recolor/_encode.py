@@ -57,6 +57,23 @@ class EncodedImage:
     def save(self, file: Any) -> None:
         self.image.save(file, format=self.format, **self.options)
 
+    def dry_run(self) -> None:
+        """Save in memory what Pillow would refuse to write, before any file is touched.
+
+        A corner of a single image shows it at no cost. Frames are saved whole:
+        corners of different frames may be alike, and writers merge alike frames.
+        """
+        if "append_images" in self.options:
+            self.save(io.BytesIO())
+        else:
+            _corner(self.image).save(io.BytesIO(), format=self.format, **self.options)
+
+
+def _corner(image: Image.Image) -> Image.Image:
+    corner = image.crop((0, 0, min(image.width, 2), min(image.height, 2)))
+    corner.info = image.info  # a palette image's transparency
+    return corner
+
 
 def output_format(path: Path) -> str:
     """The Pillow format name for ``path``'s suffix, or ImageFileError."""
@@ -120,7 +137,7 @@ def encode(
     if len(images) > 1:
         _keep_frames(encoded, images[1:], source)
     try:
-        encoded.save(io.BytesIO())  # Pillow's own refusals, before any file is touched
+        encoded.dry_run()  # Pillow's own refusals, before any file is touched
     except Exception as error:  # Pillow raises many types for one cause
         raise ImageFileError(
             f"{name}: Pillow cannot write this image as {image_format} ({error})"
