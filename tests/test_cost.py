@@ -237,14 +237,8 @@ def test_cost_gate_end_to_end(cost_dir: pytest.Pytester, monkeypatch: pytest.Mon
         ]
     )
     assert "Traceback" not in slowed.stdout.str()
-    monkeypatch.delenv(SLOWDOWN_ENV_VAR)
-
-    data = json.loads(baseline.read_text())
-    data["cases"]["64x64-numpy_packed"]["versions"]["numpy"] = "1.0.0"
-    baseline.write_text(json.dumps(data))
-    other = _run(cost_dir, "--recolor-cost", option)
-    other.assert_outcomes(passed=1)
-    other.stdout.fnmatch_lines(["*NOT JUDGED*other versions (numpy 1.0.0 there, * here)*"])
+    # Counted with other versions, a case is not judged:
+    # test_other_versions_are_not_comparable_and_say_which, without valgrind.
 
 
 @needs_valgrind
