@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from recolor._api import recolor
 from recolor._arguments import parse_color, parse_size, parse_tolerance, positive_int
 from recolor._atomic import atomic_write, remove_leftovers
 from recolor._display import shown
-from recolor._encode import check_output_path, encode, os_lexists, write_image
+from recolor._encode import check_output_path, encode, write_image
 from recolor._io import LOSSY_OPTION, ImageFile, ImageFileError, read_image
 from recolor._race import COPY, RaceResult, race, slow_loops_skipped
 from recolor._registry import TECHNIQUES
@@ -319,7 +320,7 @@ def _print_table(rows: Sequence[Sequence[str]]) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     for output in (args.json, args.plot):
-        if output is not None and os_lexists(output) and not args.force:
+        if output is not None and os.path.lexists(output) and not args.force:
             raise CommandError(f"{shown(output)}: already exists; pass --force to overwrite it")
     if args.json is not None and not args.json.parent.is_dir():
         raise CommandError(

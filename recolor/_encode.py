@@ -97,7 +97,7 @@ def check_output_path(path: Path, *, force: bool, skip_existing: bool = False) -
     output_format(path)
     if path.is_dir():
         raise ImageFileError(f"{shown(path)}: is a folder; give a file name")
-    if os_lexists(path) and not force:
+    if os.path.lexists(path) and not force:  # a dangling symbolic link holds the name too
         if skip_existing:
             return False
         raise ImageFileError(
@@ -107,11 +107,6 @@ def check_output_path(path: Path, *, force: bool, skip_existing: bool = False) -
     if not path.parent.is_dir():
         raise ImageFileError(f"{shown(path)}: the folder {shown(path.parent)} does not exist")
     return True
-
-
-def os_lexists(path: Path) -> bool:
-    """Whether anything, even a dangling symbolic link, holds ``path``."""
-    return path.is_symlink() or path.exists()
 
 
 def encode(
