@@ -36,7 +36,13 @@ PIL_MODES = ("L", "RGB", "RGBA")
 
 @overload
 def recolor(
-    image: Image.Image, old: Any, new: Any, *, tolerance: Any = 0, technique: str | None = None
+    image: Image.Image,
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    technique: str | None = None,
+    out: None = None,
 ) -> Image.Image: ...
 @overload
 def recolor(
@@ -46,6 +52,7 @@ def recolor(
     *,
     tolerance: Any = 0,
     technique: str | None = None,
+    out: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.uint8]: ...
 def recolor(
     image: npt.NDArray[np.uint8] | Image.Image,
@@ -54,6 +61,7 @@ def recolor(
     *,
     tolerance: Any = 0,
     technique: str | None = None,
+    out: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.uint8] | Image.Image:
     """Replace every pixel that matches ``old`` with ``new``.
 
@@ -61,7 +69,7 @@ def recolor(
     ----------
     image : (M, N[, C]) ndarray of uint8, or PIL.Image.Image
         C is 1, 3 or 4. A Pillow image must be of mode "L", "RGB" or "RGBA".
-        Never modified.
+        Modified only when it is also ``out``.
     old, new : int or sequence of int
         One value per channel, 0..255; a bare int for single-channel images.
     tolerance : int or sequence of int, optional
@@ -70,13 +78,17 @@ def recolor(
     technique : str, optional
         A name from :data:`recolor.TECHNIQUES`. By default the fastest one
         available here for this input.
+    out : (M, N[, C]) ndarray of uint8, optional
+        Where to write the result (arrays only): a C-contiguous, writable
+        array of the image's shape, either ``image`` itself (in place) or one
+        that shares no memory with it.
 
     Returns
     -------
     out : ndarray or PIL.Image.Image
-        A new C-contiguous array of the input's shape, or a new Pillow image
-        of the input's mode and size, with a copy of its ``info`` (EXIF, ICC
-        profile, DPI, PNG text).
+        ``out`` when given; otherwise a new C-contiguous array of the input's
+        shape, or a new Pillow image of the input's mode and size, with a copy
+        of its ``info`` (EXIF, ICC profile, DPI, PNG text).
 
     Raises
     ------
@@ -98,6 +110,11 @@ def recolor(
     """
     chosen = _named_technique(technique)
     if isinstance(image, Image.Image):
+        if out is not None:
+            raise TypeError(
+                "out works with numpy arrays; a Pillow image is recoloured into a new image: "
+                "pass numpy.asarray(image) to write into out"
+            )
         if image.mode not in PIL_MODES:
             raise ValueError(
                 f"image must be a Pillow image of mode {', '.join(PIL_MODES)}; got mode "
@@ -111,8 +128,9 @@ def recolor(
         result.info = copy.deepcopy(image.info)
         return result
     if chosen is None:
-        chosen = fastest_technique(image, old, new, tolerance=tolerance)
-    return chosen.func(image, old, new, tolerance=tolerance)
+        # Chosen from the shape and tolerance alone: the technique validates, once.
+        chosen = _choose(image, tolerance)
+    return chosen.func(image, old, new, tolerance=tolerance, out=out)
 
 
 def fastest_technique(
@@ -122,10 +140,25 @@ def fastest_technique(
 
     Raises the same errors as every technique for bad arguments.
     """
-    request = validate_request(image, old, new, tolerance)
-    if not request.exact or request.channels == 3:
+    validate_request(image, old, new, tolerance)
+    return _choose(image, tolerance)
+
+
+def _choose(image: Any, tolerance: Any) -> Technique:
+    """The default technique for an input of this shape and tolerance.
+
+    It does not validate: given bad arguments, it picks some technique, and
+    that technique refuses them with the contract's error.
+    """
+    shape: tuple[int, ...] = getattr(image, "shape", (0, 0))
+    channels = shape[2] if len(shape) == 3 else 1
+    try:
+        exact = not np.any(tolerance)
+    except (TypeError, ValueError):
+        exact = False
+    if not exact or channels == 3:
         return TECHNIQUES[_RANGES]
-    pixels = request.shape[0] * request.shape[1]
+    pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
     for name in _COMPILED:
         if name == "numba_parallel" and pixels < _PARALLEL_MIN_PIXELS:
             continue

@@ -32,7 +32,13 @@ class TechniqueFunction(Protocol):
     __name__: str
 
     def __call__(
-        self, image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+        self,
+        image: npt.NDArray[np.uint8],
+        old: Any,
+        new: Any,
+        *,
+        tolerance: Any = 0,
+        out: Any = None,
     ) -> npt.NDArray[np.uint8]: ...
 
 
@@ -45,7 +51,7 @@ class Technique:
     name : str
         The public function's name, also the key in :data:`TECHNIQUES`.
     func : callable
-        ``func(image, old, new, *, tolerance=0) -> ndarray``.
+        ``func(image, old, new, *, tolerance=0, out=None) -> ndarray``.
     description : str
         One line saying how it works.
     per_pixel_loop : bool
@@ -71,9 +77,15 @@ class Technique:
         return self.requires is None or importlib.util.find_spec(self.requires) is not None
 
     def __call__(
-        self, image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+        self,
+        image: npt.NDArray[np.uint8],
+        old: Any,
+        new: Any,
+        *,
+        tolerance: Any = 0,
+        out: Any = None,
     ) -> npt.NDArray[np.uint8]:
-        return self.func(image, old, new, tolerance=tolerance)
+        return self.func(image, old, new, tolerance=tolerance, out=out)
 
 
 #: The Parameters and Returns sections every technique shares. A technique's
@@ -82,17 +94,22 @@ class Technique:
 CONTRACT_DOC = """Parameters
     ----------
     image : (M, N[, C]) ndarray of uint8
-        C is 1, 3 or 4. Never modified.
+        C is 1, 3 or 4. Modified only when it is also ``out``.
     old, new : int or sequence of int
         One value per channel, 0..255; a bare int for single-channel images.
     tolerance : int or sequence of int, optional
         A pixel matches when every channel is within ``tolerance`` of ``old``
         (``cv2.inRange`` with bounds ``old -/+ tolerance`` clipped to 0..255).
+    out : (M, N[, C]) ndarray of uint8, optional
+        Where to write the result: a C-contiguous, writable array of the
+        image's shape, either ``image`` itself (recolour in place) or one that
+        shares no memory with it.
 
     Returns
     -------
     out : (M, N[, C]) ndarray of uint8
-        A new C-contiguous array that shares no memory with ``image``."""
+        ``out`` when given; otherwise a new C-contiguous array that shares no
+        memory with ``image``, which is never modified."""
 
 _techniques: dict[str, Technique] = {}
 

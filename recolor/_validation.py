@@ -37,6 +37,10 @@ class Request:
     old, new, tolerance, lower, upper : tuple of int
         One value per channel. ``lower`` and ``upper`` are the inclusive match
         bounds ``old -/+ tolerance``, clipped to 0..255.
+    out : ndarray of uint8, or None
+        The caller's array for the result: C-contiguous, writable, of the
+        image's shape, and either the image itself (in place) or sharing no
+        memory with it.
     """
 
     pixels: npt.NDArray[np.uint8]
@@ -46,6 +50,7 @@ class Request:
     tolerance: tuple[int, ...]
     lower: tuple[int, ...]
     upper: tuple[int, ...]
+    out: npt.NDArray[np.uint8] | None = None
 
     @property
     def channels(self) -> int:
@@ -61,22 +66,43 @@ class Request:
         bounds = zip(self.lower, pixel, self.upper, strict=True)
         return all(lo <= value <= hi for lo, value, hi in bounds)
 
+    @property
+    def in_place(self) -> bool:
+        """True when ``out`` is the image itself."""
+        return self.out is not None and _same_array(self.out, self.pixels.reshape(self.shape))
+
+    def out_pixels(self) -> npt.NDArray[np.uint8] | None:
+        """``out`` as an (H, W, C) view, for a technique that writes into it natively."""
+        return None if self.out is None else self.out.reshape(self.pixels.shape)
+
     def finish(self, result: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        """Give a technique's (H, W, C) result the caller's shape, C-contiguous."""
-        return np.ascontiguousarray(result.reshape(self.shape))
+        """Give a technique's (H, W, C) result the caller's shape, C-contiguous.
+
+        With ``out``, the result is written there, unless the technique already
+        did (a result that is a view of ``out``), and ``out`` is returned.
+        """
+        if self.out is None:
+            return np.ascontiguousarray(result.reshape(self.shape))
+        if not _same_array(result.reshape(self.shape), self.out):
+            np.copyto(self.out, result.reshape(self.shape))
+        return self.out
 
 
-def validate_request(image: Any, old: Any, new: Any, tolerance: Any = 0) -> Request:
+def validate_request(
+    image: Any, old: Any, new: Any, tolerance: Any = 0, out: Any = None
+) -> Request:
     """Check the arguments every technique takes and normalise them.
 
     Raises
     ------
     TypeError
-        If ``image`` is not a uint8 ndarray, or a colour or the tolerance is
-        not made of integers.
+        If ``image`` or ``out`` is not a uint8 ndarray, or a colour or the
+        tolerance is not made of integers.
     ValueError
-        If ``image`` has the wrong shape, or a colour or the tolerance has the
-        wrong length or a value outside 0..255.
+        If ``image`` has the wrong shape, a colour or the tolerance has the
+        wrong length or a value outside 0..255, or ``out`` has another shape
+        than the image, is not C-contiguous, is read-only, or overlaps the
+        image without being it.
     """
     pixels = _check_image(image)
     channels = pixels.shape[2]
@@ -92,6 +118,41 @@ def validate_request(image: Any, old: Any, new: Any, tolerance: Any = 0) -> Requ
         tolerance=tolerances,
         lower=lower,
         upper=upper,
+        out=None if out is None else _check_out(out, image),
+    )
+
+
+def _check_out(out: Any, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(
+            f"out must be a numpy.ndarray of uint8 or None, got {type(out).__name__}; "
+            "allocate one with numpy.empty_like(image, order='C')"
+        )
+    if out.dtype != np.uint8:
+        raise TypeError(f"out must have dtype uint8, got {out.dtype}")
+    if out.shape != image.shape:
+        raise ValueError(f"out must have the image's shape {image.shape}, got {out.shape}")
+    if not out.flags.c_contiguous:
+        raise ValueError(
+            f"out must be C-contiguous, got strides {out.strides} for shape {out.shape}; "
+            "allocate it with numpy.empty_like(image, order='C')"
+        )
+    if not out.flags.writeable:
+        raise ValueError("out must be writable, got a read-only array")
+    if np.may_share_memory(out, image) and not _same_array(out, image):
+        raise ValueError(
+            "out overlaps image without being it: pass out=image to recolour in place, "
+            "or an array that shares no memory with the image"
+        )
+    return out
+
+
+def _same_array(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
+    """Whether ``a`` and ``b`` are the same pixels in memory (the same view)."""
+    return (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and a.shape == b.shape
+        and a.strides == b.strides
     )
 
 

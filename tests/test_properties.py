@@ -28,6 +28,24 @@ def test_technique_equals_reference(name: str, example: Example) -> None:
 
 @pytest.mark.parametrize("name", list(TECHNIQUES))
 @given(example=examples())
+def test_out_and_in_place_equal_the_reference(name: str, example: Example) -> None:
+    technique = require_available(TECHNIQUES[name])
+    expected = reference_recolor(
+        example.image, example.old, example.new, tolerance=example.tolerance
+    )
+    out = np.empty(example.image.shape, dtype=np.uint8)
+    result = technique.func(
+        example.image, example.old, example.new, tolerance=example.tolerance, out=out
+    )
+    assert result is out
+    assert_image_equal(out, expected)
+    in_place = np.ascontiguousarray(example.image).copy()
+    technique.func(in_place, example.old, example.new, tolerance=example.tolerance, out=in_place)
+    assert_image_equal(in_place, expected)
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+@given(example=examples())
 def test_recolouring_twice_changes_nothing_more(name: str, example: Example) -> None:
     # Unless new itself matches old: then the second pass recolours it again.
     new = np.atleast_1d(example.new).astype(int)

@@ -14,7 +14,7 @@ import recolor
 import recolor.techniques
 from recolor import TECHNIQUES
 
-TECHNIQUE_PARAMETERS = ["image", "old", "new", "tolerance"]
+TECHNIQUE_PARAMETERS = ["image", "old", "new", "tolerance", "out"]
 
 
 def _public_technique_functions() -> dict[str, object]:
@@ -54,6 +54,8 @@ def test_techniques_share_one_signature() -> None:
         assert list(parameters) == TECHNIQUE_PARAMETERS
         assert parameters["tolerance"].kind is inspect.Parameter.KEYWORD_ONLY
         assert parameters["tolerance"].default == 0
+        assert parameters["out"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters["out"].default is None
 
 
 def test_records_describe_the_techniques() -> None:

@@ -123,6 +123,32 @@ def test_matches_reference(technique: Technique, case: Case) -> None:
     assert_image_equal(image, before)
 
 
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_writes_into_out(technique: Technique, case: Case) -> None:
+    image = case.make_image()
+    before = image.copy()
+    expected = reference_recolor(image, case.old, case.new, tolerance=case.tolerance)
+    out = np.full(image.shape, 77, dtype=np.uint8)
+
+    result = technique.func(image, case.old, case.new, tolerance=case.tolerance, out=out)
+
+    assert result is out
+    assert_image_equal(out, expected)
+    assert_image_equal(image, before)
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_recolours_in_place(technique: Technique, case: Case) -> None:
+    # In place needs a C-contiguous writable image: each layout is copied into one.
+    image = np.ascontiguousarray(case.make_image()).copy()
+    expected = reference_recolor(image, case.old, case.new, tolerance=case.tolerance)
+
+    result = technique.func(image, case.old, case.new, tolerance=case.tolerance, out=image)
+
+    assert result is image
+    assert_image_equal(image, expected)
+
+
 def test_reference_recolours_what_it_should() -> None:
     image = np.array([[[0, 0, 0, 0], [0, 0, 0, 1], [3, 3, 3, 3]]], dtype=np.uint8)
     out = reference_recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))

@@ -147,3 +147,68 @@ def test_bad_input_leaves_the_image_alone() -> None:
     with pytest.raises(ValueError):
         recolor.numpy_mask(image, OLD, (0, 0, 0, 999))
     assert not image.any()
+
+
+def _overlapping_view() -> tuple[np.ndarray, np.ndarray]:
+    """An image and an array of its shape that share memory without being it."""
+    buffer = np.zeros(4 * 5 * 4 + 4, np.uint8)
+    return buffer[:-4].reshape(4, 5, 4), buffer[4:].reshape(4, 5, 4)  # one pixel apart
+
+
+class BadOut(NamedTuple):
+    out: Any
+    error: type[Exception]
+    message: str
+
+
+BAD_OUTS = {
+    "out-list": BadOut([[0]], TypeError, r"out must be a numpy.ndarray of uint8 or None, got list"),
+    "out-float": BadOut(np.zeros((4, 5, 4)), TypeError, r"out must have dtype uint8, got float64"),
+    "out-shape": BadOut(
+        np.zeros((5, 4, 4), np.uint8), ValueError, r"out must have the image's shape \(4, 5, 4\)"
+    ),
+    "out-fortran": BadOut(
+        np.zeros((4, 5, 4), np.uint8, order="F"), ValueError, r"out must be C-contiguous"
+    ),
+    "out-strided": BadOut(
+        np.zeros((8, 5, 4), np.uint8)[::2], ValueError, r"out must be C-contiguous"
+    ),
+    "out-read-only": BadOut(
+        np.lib.stride_tricks.as_strided(np.zeros((4, 5, 4), np.uint8), writeable=False),
+        ValueError,
+        r"out must be writable",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+@pytest.mark.parametrize("bad", list(BAD_OUTS.values()), ids=list(BAD_OUTS))
+def test_a_bad_out_is_refused_before_any_work(name: str, bad: BadOut) -> None:
+    image = RGBA.copy()
+    with pytest.raises(bad.error, match=bad.message):
+        TECHNIQUES[name].func(image, OLD, NEW, out=bad.out)
+    assert not image.any()
+    if isinstance(bad.out, np.ndarray):
+        assert not bad.out.any()
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+def test_an_out_that_overlaps_the_image_without_being_it_is_refused(name: str) -> None:
+    image, out = _overlapping_view()
+    with pytest.raises(ValueError, match=r"out overlaps image without being it: pass out=image"):
+        TECHNIQUES[name].func(image, OLD, NEW, out=out)
+    assert not image.any()
+
+
+def test_a_read_only_image_cannot_be_recoloured_in_place() -> None:
+    image = RGBA.copy()
+    image.flags.writeable = False
+    with pytest.raises(ValueError, match="out must be writable"):
+        recolor.recolor(image, OLD, NEW, out=image)
+
+
+def test_a_pillow_image_takes_no_out() -> None:
+    from PIL import Image
+
+    with pytest.raises(TypeError, match=r"out works with numpy arrays"):
+        recolor.recolor(Image.new("RGBA", (5, 4)), OLD, NEW, out=RGBA.copy())

@@ -27,7 +27,12 @@ _KERNELS = "recolor.techniques._numba_kernels"
 
 @register("numba-compiled loop on one word per pixel, single thread", requires="numba")
 def numba_serial(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with a numba-compiled loop on one thread.
 
@@ -43,7 +48,7 @@ def numba_serial(
     Exact matches on 1 or 4 channels compare one word per pixel; other cases
     compare channel by channel against the tolerance bounds.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     kernels = _load_kernels("numba_serial")
     return _run(request, kernels.recolor_words_serial, kernels.recolor_ranges_serial)
 
@@ -54,7 +59,12 @@ def numba_serial(
     requires="numba",
 )
 def numba_parallel(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with a numba-compiled loop whose rows run on several threads.
 
@@ -71,7 +81,7 @@ def numba_parallel(
     caps them. The work is memory-bound, so a second core often gains little
     while it keeps that core busy.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     kernels = _load_kernels("numba_parallel")
     return _run(request, kernels.recolor_words_parallel, kernels.recolor_ranges_parallel)
 

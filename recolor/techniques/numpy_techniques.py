@@ -19,7 +19,12 @@ __all__ = ["numpy_loop", "numpy_mask", "numpy_packed"]
     per_pixel_loop=True,
 )
 def numpy_loop(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the original experiment's per-pixel loop over the array.
 
@@ -31,7 +36,7 @@ def numpy_loop(
     original stopped at 988 of 998), indexes ``[row, column]`` and writes to
     a copy.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     out = np.array(request.pixels, order="C")
     lower = np.array(request.lower, dtype=np.uint8)
     upper = np.array(request.upper, dtype=np.uint8)
@@ -47,19 +52,29 @@ def numpy_loop(
 
 @register("Vectorised numpy: per-channel compare, all(axis=-1) mask, masked assignment")
 def numpy_mask(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with a boolean mask built by ``all(axis=-1)``.
 
     {contract}
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     return request.finish(_mask_recolor(request))
 
 
 @register("Vectorised numpy on one 32-bit word per pixel: branch-free compare and select")
 def numpy_packed(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour comparing each pixel as one machine word.
 
@@ -73,7 +88,7 @@ def numpy_packed(
     a contiguous buffer. A tolerance, or 3 channels (no 24-bit word), take the
     slower path of :func:`numpy_mask`, which gives the same result.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     packed = packed_words(request)
     if packed is None:
         return request.finish(_mask_recolor(request))

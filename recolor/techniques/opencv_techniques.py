@@ -20,13 +20,18 @@ __all__ = ["opencv_inrange", "opencv_native"]
 # per wall second with OpenCV's pool at 2 threads (README, "Speed").
 @register("OpenCV inRange mask, then numpy masked assignment on a copy")
 def opencv_inrange(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the original experiment's ``cv2.inRange`` mask.
 
     {contract}
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     mask = _match_mask(_contiguous_2d_or_3d(request), request)
     out = np.array(request.pixels, order="C")
     out[mask != 0] = request.new
@@ -35,7 +40,12 @@ def opencv_inrange(
 
 @register("OpenCV compare (one word per pixel) or inRange, then a masked write, both native")
 def opencv_native(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with OpenCV doing both the match and the write.
 
@@ -52,7 +62,7 @@ def opencv_native(
     differ, so they are cleared by a masked AND with zero, then set by a
     masked OR with ``new``.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     packed = packed_words(request)
     if packed is not None:
         return request.finish(_copy_onto_new(packed).view(np.uint8))

@@ -19,7 +19,12 @@ __all__ = ["pil_flattened_data", "pil_putpixel"]
     per_pixel_loop=True,
 )
 def pil_putpixel(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the original experiment's Pillow ``putpixel`` loop.
 
@@ -30,7 +35,7 @@ def pil_putpixel(
     Unlike the original, it works on a copy, and indexes Pillow's pixel access
     object as ``pix[x, y]`` (column, row), so non-square images come out right.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     canvas = _to_pillow(request)
     pix = canvas.load()
     assert pix is not None  # load() returns None only for images without data
@@ -48,7 +53,12 @@ def pil_putpixel(
     per_pixel_loop=True,
 )
 def pil_flattened_data(
-    image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
 ) -> npt.NDArray[np.uint8]:
     """Recolour with the classic ``getdata``/``putdata`` list comprehension.
 
@@ -60,7 +70,7 @@ def pil_flattened_data(
     Pillow 14); its replacement ``Image.get_flattened_data`` returns the same
     pixel sequence as a tuple. Older Pillow falls back to ``getdata``.
     """
-    request = validate_request(image, old, new, tolerance)
+    request = validate_request(image, old, new, tolerance, out)
     canvas = _to_pillow(request)
     new_pixel = _pillow_pixel(request.new)
     if request.exact:
