@@ -16,6 +16,8 @@ import numpy.typing as npt
 __all__ = [
     "recolor_ranges_parallel",
     "recolor_ranges_serial",
+    "recolor_words_in_place_parallel",
+    "recolor_words_in_place_serial",
     "recolor_words_parallel",
     "recolor_words_serial",
 ]
@@ -28,6 +30,14 @@ def _words_row(words: Array, old_word: Any, new_word: Any, out: Array, row: int)
     for column in range(words.shape[1]):
         word = words[row, column]
         out[row, column] = new_word if word == old_word else word
+
+
+@numba.njit(cache=True, nogil=True)
+def _words_row_in_place(words: Array, old_word: Any, new_word: Any, row: int) -> None:
+    # Only matches are written: a row without any stays clean in the cache.
+    for column in range(words.shape[1]):
+        if words[row, column] == old_word:
+            words[row, column] = new_word
 
 
 @numba.njit(cache=True, nogil=True)
@@ -55,6 +65,18 @@ def recolor_words_serial(words: Array, old_word: Any, new_word: Any, out: Array)
 def recolor_words_parallel(words: Array, old_word: Any, new_word: Any, out: Array) -> None:
     for row in numba.prange(words.shape[0]):
         _words_row(words, old_word, new_word, out, row)
+
+
+@numba.njit(cache=True, nogil=True)
+def recolor_words_in_place_serial(words: Array, old_word: Any, new_word: Any) -> None:
+    for row in range(words.shape[0]):
+        _words_row_in_place(words, old_word, new_word, row)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def recolor_words_in_place_parallel(words: Array, old_word: Any, new_word: Any) -> None:
+    for row in numba.prange(words.shape[0]):
+        _words_row_in_place(words, old_word, new_word, row)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -50,7 +50,12 @@ def numba_serial(
     """
     request = validate_request(image, old, new, tolerance, out)
     kernels = _load_kernels("numba_serial")
-    return _run(request, kernels.recolor_words_serial, kernels.recolor_ranges_serial)
+    return _run(
+        request,
+        kernels.recolor_words_serial,
+        kernels.recolor_words_in_place_serial,
+        kernels.recolor_ranges_serial,
+    )
 
 
 @register(
@@ -83,16 +88,32 @@ def numba_parallel(
     """
     request = validate_request(image, old, new, tolerance, out)
     kernels = _load_kernels("numba_parallel")
-    return _run(request, kernels.recolor_words_parallel, kernels.recolor_ranges_parallel)
+    return _run(
+        request,
+        kernels.recolor_words_parallel,
+        kernels.recolor_words_in_place_parallel,
+        kernels.recolor_ranges_parallel,
+    )
 
 
-def _run(request: Request, words_kernel: Any, ranges_kernel: Any) -> npt.NDArray[np.uint8]:
+def _run(
+    request: Request, words_kernel: Any, in_place_kernel: Any, ranges_kernel: Any
+) -> npt.NDArray[np.uint8]:
+    """Run the kernels, writing straight into ``out`` when there is one."""
+    target = request.out_pixels()
     packed = packed_words(request)
     if packed is not None:
-        out_words = np.empty(packed.words.shape, dtype=packed.words.dtype)
+        if request.in_place:
+            # packed.words is a view of the image, which is out: write only the matches.
+            in_place_kernel(packed.words, packed.old, packed.new)
+            return request.finish(request.pixels)
+        if target is None:
+            out_words = np.empty(packed.words.shape, dtype=packed.words.dtype)
+        else:
+            out_words = target.view(packed.words.dtype)[:, :, 0]
         words_kernel(packed.words, packed.old, packed.new, out_words)
         return request.finish(out_words.view(np.uint8))
-    out = np.empty(request.pixels.shape, dtype=np.uint8)
+    out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
     ranges_kernel(
         request.pixels,
         np.array(request.lower, dtype=np.uint8),
