@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any, overload
 
 import numpy as np
@@ -29,6 +30,37 @@ _EXACT, _EXACT_LARGE = "numpy_packed", "opencv_native"
 # Below this many pixels, starting numba's thread pool costs more than the
 # second core gains, so the serial kernel wins.
 _PARALLEL_MIN_PIXELS = 512 * 512
+
+# numba's kernels cost a process a one-time load (from numba's on-disk cache;
+# a compile when the cache is cold), and then save time on every call. So a
+# process starts without them and loads them once what they would have saved
+# has paid for the load: a rent-or-buy rule, never more than twice the best
+# choice made knowing the future. Figures (README, "Choosing a technique"): the
+# first call of numba_serial in a fresh process, 311-330 ms, against its
+# steady 83.5 us at 998x998 and numpy_packed's 268 us: 0.19 ns saved a pixel.
+_KERNEL_LOAD_SECONDS = 0.32
+_SAVED_SECONDS_PER_PIXEL = 0.19e-9
+_KERNELS_MODULE = "recolor.techniques._numba_kernels"
+
+
+class _KernelRent:
+    """What numba's kernels would have saved this process so far, had they been loaded."""
+
+    unpaid_seconds = 0.0
+
+    @classmethod
+    def loaded(cls) -> bool:
+        return _KERNELS_MODULE in sys.modules
+
+    @classmethod
+    def worth_loading(cls, pixels: int, *, count: bool) -> bool:
+        """Whether to use the kernels for this call; if not, and ``count``, add what they save."""
+        if cls.loaded() or cls.unpaid_seconds >= _KERNEL_LOAD_SECONDS:
+            return True
+        if count:
+            cls.unpaid_seconds += pixels * _SAVED_SECONDS_PER_PIXEL
+        return False
+
 
 #: Pillow modes whose pixels map to the (H, W[, C]) arrays techniques take.
 PIL_MODES = ("L", "RGB", "RGBA")
@@ -136,15 +168,19 @@ def recolor(
 def fastest_technique(
     image: npt.NDArray[np.uint8], old: Any, new: Any, *, tolerance: Any = 0
 ) -> Technique:
-    """The technique :func:`recolor` uses by default for these arguments.
+    """The technique :func:`recolor` would use now by default for these arguments.
 
-    Raises the same errors as every technique for bad arguments.
+    For exact matches on 1 or 4 channels that is a numba kernel once numba's
+    kernels are loaded in this process, or once the calls so far would have
+    paid for loading them (README, "Choosing a technique"); asking does not
+    count as a call. Raises the same errors as every technique for bad
+    arguments.
     """
     validate_request(image, old, new, tolerance)
-    return _choose(image, tolerance)
+    return _choose(image, tolerance, count=False)
 
 
-def _choose(image: Any, tolerance: Any) -> Technique:
+def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
     """The default technique for an input of this shape and tolerance.
 
     It does not validate: given bad arguments, it picks some technique, and
@@ -159,11 +195,10 @@ def _choose(image: Any, tolerance: Any) -> Technique:
     if not exact or channels == 3:
         return TECHNIQUES[_RANGES]
     pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
-    for name in _COMPILED:
-        if name == "numba_parallel" and pixels < _PARALLEL_MIN_PIXELS:
-            continue
-        if TECHNIQUES[name].available:
-            return TECHNIQUES[name]
+    compiled = [TECHNIQUES[name] for name in _COMPILED if TECHNIQUES[name].available]
+    if compiled and _KernelRent.worth_loading(pixels, count=count):
+        parallel = pixels >= _PARALLEL_MIN_PIXELS
+        return next(t for t in compiled if parallel or t.name != "numba_parallel")
     return TECHNIQUES[_EXACT_LARGE if pixels >= _LARGE_PIXELS else _EXACT]
 
 

@@ -124,3 +124,56 @@ def test_thread_limit_caps_numba_once_imported() -> None:
 def test_thread_limit_refuses_bad_counts(threads) -> None:
     with pytest.raises(ValueError, match="threads must be a positive int or None"):
         recolor.set_thread_limit(threads)
+
+
+def _fresh_python(script: str) -> str:
+    """Run ``script`` in a new interpreter (no kernels loaded yet); its stdout."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return completed.stdout.strip()
+
+
+def test_one_image_never_waits_for_numbas_kernels() -> None:
+    pytest.importorskip("numba")
+    chosen = _fresh_python(
+        "import sys, recolor\n"
+        "image = recolor.sample_image(998, 998)\n"
+        "recolor.recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
+        "print(recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name,"
+        " 'numba' in sys.modules)"
+    )
+    assert chosen == "numpy_packed False"
+
+
+def test_enough_work_pays_for_the_kernels_and_then_gets_them() -> None:
+    pytest.importorskip("numba")
+    chosen = _fresh_python(
+        "import recolor\n"
+        "from recolor import _api\n"
+        "image = recolor.sample_image(998, 998)\n"
+        "calls = int(_api._KERNEL_LOAD_SECONDS / (image.shape[0] * image.shape[1]"
+        " * _api._SAVED_SECONDS_PER_PIXEL)) + 1\n"
+        "names = []\n"
+        "for _ in range(calls + 1):\n"
+        "    names.append(recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name)\n"
+        "    recolor.recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
+        "print(names[0], names[-1], calls)"
+    )
+    first, last, calls = chosen.split()
+    assert (first, last) == ("numpy_packed", "numba_parallel")
+    assert 1000 < int(calls) < 3000  # about 1700 one-megapixel images pay for the load
+
+
+def test_kernels_already_loaded_are_used_from_the_first_call() -> None:
+    pytest.importorskip("numba")
+    chosen = _fresh_python(
+        "import recolor\n"
+        "image = recolor.sample_image(64, 64)\n"
+        "recolor.numba_serial(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
+        "print(recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name)"
+    )
+    assert chosen == "numba_serial"
