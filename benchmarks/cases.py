@@ -8,6 +8,7 @@ never timed and every benchmark of a size sees the same pixels.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -64,6 +65,7 @@ class Case:
     size: int
     tolerance: int = 0
     threads: int | Literal["all"] | None = None  # None: the session's; "all": every core
+    in_place: bool = False  # out=image: see call_for
 
     @property
     def key(self) -> str:
@@ -73,10 +75,14 @@ class Case:
             parts.append(f"tol{self.tolerance}")
         if self.threads is not None:
             parts.append(f"threads{self.threads}")
+        if self.in_place:
+            parts.append("inplace")
         return "-".join(parts)
 
     @property
     def group(self) -> str:
+        if self.in_place:
+            return f"{self.size}x{self.size} in place"
         if self.threads is not None:
             return f"threads {self.size}x{self.size}"
         if self.tolerance:
@@ -90,7 +96,7 @@ class Case:
     def confirm_case(self) -> Case:
         """The case the gate measures for this one (the same, but for loops)."""
         if self.per_pixel_loop and self.size > LOOP_CONFIRM_SIZE:
-            return Case(self.technique, LOOP_CONFIRM_SIZE, self.tolerance, self.threads)
+            return dataclasses.replace(self, size=LOOP_CONFIRM_SIZE)
         return self
 
 
@@ -127,12 +133,25 @@ def size_cases() -> list[Case]:
         for name, technique in TECHNIQUES.items()
         if not technique.per_pixel_loop
     ]
+    cases += in_place_cases()
     return cases
+
+
+def in_place_cases() -> list[Case]:
+    """Every vectorised technique recolouring the original image in place (``out=image``)."""
+    return [
+        Case(name, ORIGINAL_SIZE, in_place=True)
+        for name, technique in TECHNIQUES.items()
+        if not technique.per_pixel_loop
+    ]
 
 
 def reference_cases() -> list[Case]:
     """The numpy.copy reference in every group."""
-    return [Case(COPY, size) for size in SIZES] + [Case(COPY, ORIGINAL_SIZE, JPEG_TOLERANCE)]
+    return [Case(COPY, size) for size in SIZES] + [
+        Case(COPY, ORIGINAL_SIZE, JPEG_TOLERANCE),
+        Case(COPY, ORIGINAL_SIZE, in_place=True),
+    ]
 
 
 def thread_cases() -> list[Case]:
@@ -207,13 +226,29 @@ def expected_for(size: int, tolerance: int) -> npt.NDArray[np.uint8]:
 
 
 def call_for(case: Case) -> Callable[[], Any]:
-    """A no-argument call that runs the case once, slowed down if asked."""
+    """A no-argument call that runs the case once, slowed down if asked.
+
+    In place, the call recolours a copy of the image of its own, from OLD to
+    NEW and back on alternate calls: the image holds no NEW pixel, so every
+    call recolours exactly the pixels the first one did, and no call pays for
+    restoring the image. (So only exact matches are raced in place.)
+    """
     image = image_for(case.size)
     if case.technique == COPY:
         return lambda: np.copy(image)
     func = slowed(case.technique, TECHNIQUES[case.technique].func)
     tolerance = case.tolerance
-    return lambda: func(image, OLD, NEW, tolerance=tolerance)
+    if not case.in_place:
+        return lambda: func(image, OLD, NEW, tolerance=tolerance)
+    buffer = image.copy()
+    colours = [OLD, NEW]
+
+    def in_place() -> Any:
+        result = func(buffer, colours[0], colours[1], out=buffer)
+        colours.reverse()
+        return result
+
+    return in_place
 
 
 def copy_call(case: Case) -> Callable[[], Any]:

@@ -121,3 +121,18 @@ def technique_names(recolor_root: Path) -> set[str]:
         last_line = (completed.stderr.strip().splitlines() or ["no message"])[-1]
         raise GitRefError(f"cannot import recolor from {recolor_root}: {last_line}")
     return set(json.loads(completed.stdout))
+
+
+_TAKES_OUT = """
+import numpy, recolor
+image = numpy.zeros((1, 1, 4), numpy.uint8)
+recolor.numpy_mask(image, (0, 0, 0, 0), (1, 1, 1, 1), out=image)
+"""
+
+
+def takes_out(recolor_root: Path) -> bool:
+    """Whether the techniques of the ``recolor`` under ``recolor_root`` take ``out=``."""
+    completed = subprocess.run(
+        [sys.executable, "-c", _TAKES_OUT], cwd=recolor_root, capture_output=True, check=False
+    )
+    return completed.returncode == 0

@@ -11,6 +11,7 @@ import pytest
 from benchmarks import baselines
 from benchmarks.cases import Case
 from benchmarks.gate import Verdict
+from benchmarks.git_ref import takes_out
 
 
 @dataclass
@@ -45,6 +46,7 @@ class RaceSession:
     unjudged: dict[str, list[str]] = field(default_factory=dict)  # reason -> case keys
     compared: dict[str, Verdict] = field(default_factory=dict)  # by measured case key
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    _reference_takes_out: bool | None = None
 
     @property
     def against(self) -> str:
@@ -61,6 +63,13 @@ class RaceSession:
     @property
     def recording(self) -> bool:
         return bool(self.config.option.recolor_record_baseline)
+
+    def reference_takes_out(self) -> bool:
+        """Whether REF's techniques take ``out=`` (asked of REF's tree once)."""
+        if self._reference_takes_out is None:
+            assert self.reference_root is not None
+            self._reference_takes_out = takes_out(self.reference_root)
+        return self._reference_takes_out
 
     def not_judged(self, case: Case, reason: str) -> None:
         self.unjudged.setdefault(reason, []).append(case.key)

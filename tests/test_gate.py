@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks import baselines, cases, gate, measure
+from benchmarks import baselines, cases, gate, git_ref, measure
 from benchmarks.cases import SLOWDOWN_ENV_VAR, Case, slowdowns
 from benchmarks.machine import machine_facts
 
@@ -501,3 +501,29 @@ def test_a_case_missing_from_this_machines_baseline_is_named_with_the_command(
             "python -m pytest --benchmark-only --recolor-record-baseline -k ..."
         ]
     )
+
+
+def test_an_in_place_case_recolours_the_same_pixels_on_every_call() -> None:
+    case = Case("numpy_packed", 64, in_place=True)
+    assert case.key == "64x64-numpy_packed-inplace"
+    assert case.group == "64x64 in place"
+    image = cases.image_for(64)
+    before = image.copy()
+    call = cases.call_for(case)
+    first = call().copy()
+    second = call().copy()
+    third = call().copy()
+    np.testing.assert_array_equal(first, cases.expected_for(64, 0))
+    np.testing.assert_array_equal(second, before)  # back again, ready for the next call
+    np.testing.assert_array_equal(third, first)
+    np.testing.assert_array_equal(image, before)  # the cached image is never touched
+
+
+def test_a_ref_whose_techniques_take_no_out_is_recognised(tmp_path: Path) -> None:
+    old = tmp_path / "recolor"
+    old.mkdir()
+    (old / "__init__.py").write_text(
+        "def numpy_mask(image, old, new, *, tolerance=0):\n    return image.copy()\n"
+    )
+    assert not git_ref.takes_out(tmp_path)
+    assert git_ref.takes_out(REPO)
