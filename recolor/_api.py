@@ -188,17 +188,19 @@ def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
     """
     shape: tuple[int, ...] = getattr(image, "shape", (0, 0))
     channels = shape[2] if len(shape) == 3 else 1
-    try:
-        exact = not np.any(tolerance)
-    except (TypeError, ValueError):
-        exact = False
+    if type(tolerance) is int:  # the common case, without numpy's conversion
+        exact = tolerance == 0
+    else:
+        try:
+            exact = not np.any(tolerance)
+        except (TypeError, ValueError):
+            exact = False
     if not exact or channels == 3:
         return TECHNIQUES[_RANGES]
     pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
-    compiled = [TECHNIQUES[name] for name in _COMPILED if TECHNIQUES[name].available]
-    if compiled and _KernelRent.worth_loading(pixels, count=count):
-        parallel = pixels >= _PARALLEL_MIN_PIXELS
-        return next(t for t in compiled if parallel or t.name != "numba_parallel")
+    compiled = TECHNIQUES[_COMPILED[0] if pixels >= _PARALLEL_MIN_PIXELS else _COMPILED[1]]
+    if compiled.available and _KernelRent.worth_loading(pixels, count=count):
+        return compiled
     return TECHNIQUES[_EXACT_LARGE if pixels >= _LARGE_PIXELS else _EXACT]
 
 

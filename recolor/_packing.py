@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,6 +41,12 @@ def packed_words(request: Request) -> PackedPixels | None:
         pixels = np.ascontiguousarray(pixels)
     return PackedPixels(
         words=pixels.view(word_dtype)[:, :, 0],
-        old=np.frombuffer(bytes(request.old), dtype=word_dtype)[0],
-        new=np.frombuffer(bytes(request.new), dtype=word_dtype)[0],
+        old=_word(request.old),
+        new=_word(request.new),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _word(colour: tuple[int, ...]) -> Any:
+    """``colour`` as one word, through the same view as the pixels (so any byte order)."""
+    return np.frombuffer(bytes(colour), dtype=_WORD_DTYPES[len(colour)])[0]

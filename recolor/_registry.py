@@ -15,6 +15,7 @@ silently hiding it.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -74,7 +75,7 @@ class Technique:
     @property
     def available(self) -> bool:
         """Whether its optional package, if any, can be imported here."""
-        return self.requires is None or importlib.util.find_spec(self.requires) is not None
+        return self.requires is None or _importable(self.requires)
 
     def __call__(
         self,
@@ -86,6 +87,26 @@ class Technique:
         out: Any = None,
     ) -> npt.NDArray[np.uint8]:
         return self.func(image, old, new, tolerance=tolerance, out=out)
+
+
+_FOUND: dict[str, bool] = {}
+
+
+def _importable(package: str) -> bool:
+    """Whether ``package`` can be imported; the default choice asks on every call.
+
+    An imported package answers at once, and a None in sys.modules (an import
+    blocked on purpose) says no; otherwise the search of the path, which
+    costs tens of microseconds, is done once a process.
+    """
+    loaded = sys.modules.get(package, _FOUND)
+    if loaded is None:
+        return False
+    if loaded is not _FOUND:
+        return True
+    if package not in _FOUND:
+        _FOUND[package] = importlib.util.find_spec(package) is not None
+    return _FOUND[package]
 
 
 #: The Parameters and Returns sections every technique shares. A technique's

@@ -202,6 +202,13 @@ def _check_channel_values(
     A bare integer is accepted for single-channel images, and for every
     channel count when ``broadcast`` is true (the tolerance).
     """
+    # The common cases first, in as few steps as possible: this runs three
+    # times on every call, and a call on a small image costs microseconds.
+    if type(value) is tuple and len(value) == channels:
+        if all(type(item) is int and 0 <= item <= 255 for item in value):
+            return value
+    elif type(value) is int and 0 <= value <= 255 and (broadcast or channels == 1):
+        return (value,) * channels
     if _is_integer(value):
         if not (broadcast or channels == 1):
             raise ValueError(
