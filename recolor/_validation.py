@@ -8,8 +8,7 @@ messages quote the bad value, say what was wrong and what would be right.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -23,9 +22,11 @@ _ALLOWED_CHANNELS = (1, 3, 4)
 _ALLOWED_SHAPES = "(H, W), (H, W, 1), (H, W, 3) or (H, W, 4)"
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """A validated recolor request, in the form the techniques work on.
+
+    A named tuple rather than a frozen dataclass: it is built on every call,
+    and a frozen dataclass takes three times as long to build.
 
     Attributes
     ----------
