@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
-from tqdm import tqdm
 
 from recolor import __version__
 from recolor._api import recolor
@@ -156,6 +155,8 @@ def run_apply(args: argparse.Namespace) -> int:
     for folder in {target.parent for _, target in jobs}:
         remove_leftovers(folder)
     counts = {"recoloured": 0, "skipped": 0, "failed": 0}
+    from tqdm import tqdm  # here: one image needs no progress bar, nor its import time
+
     progress = tqdm(jobs, desc="recolor", unit="image", disable=len(jobs) < 2, file=sys.stderr)
     for source, target in progress:
         try:
@@ -331,6 +332,8 @@ def run_bench(args: argparse.Namespace) -> int:
         check_output_path(args.plot, force=True)
     images = _bench_images(args)
     rounds_total = args.repeat * len(images)
+    from tqdm import tqdm
+
     results: list[RaceResult] = []
     with (
         thread_limit(args.threads),

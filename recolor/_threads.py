@@ -11,14 +11,15 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import cv2
+from types import ModuleType
 
 __all__ = [
     "THREADS_ENV_VAR",
     "apply_env_thread_limit",
     "available_cores",
     "cap_numba",
+    "cap_opencv",
+    "opencv",
     "set_thread_limit",
     "thread_limit",
 ]
@@ -61,8 +62,25 @@ def set_thread_limit(threads: int | None) -> None:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int or None, got {threads!r}")
     _requested = threads
-    cv2.setNumThreads(threads)
+    cap_opencv()
     cap_numba()
+
+
+def opencv() -> ModuleType:
+    """cv2, imported on first use, with the requested cap applied to its threads."""
+    first_import = "cv2" not in sys.modules
+    import cv2
+
+    if first_import:
+        cap_opencv()
+    return cv2
+
+
+def cap_opencv() -> None:
+    """Apply the requested cap to OpenCV, if it is imported."""
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None and _requested is not None:
+        cv2.setNumThreads(_requested)
 
 
 def cap_numba() -> None:
@@ -83,7 +101,9 @@ def thread_limit(threads: int | None) -> Iterator[None]:
     ...     out = recolor.recolor(recolor.sample_image(8, 8), (0, 0, 0, 0), (5, 3, 192, 255))
     """
     global _requested
-    saved_requested, saved_cv2 = _requested, cv2.getNumThreads()
+    cv2 = sys.modules.get("cv2")
+    saved_requested = _requested
+    saved_cv2 = cv2.getNumThreads() if cv2 is not None else None
     numba = sys.modules.get("numba")
     saved_numba = numba.get_num_threads() if numba is not None else None
     set_thread_limit(threads)
@@ -91,7 +111,11 @@ def thread_limit(threads: int | None) -> Iterator[None]:
         yield
     finally:
         _requested = saved_requested
-        cv2.setNumThreads(saved_cv2)
+        cv2 = sys.modules.get("cv2")
+        if cv2 is not None:
+            # OpenCV may have been loaded inside the block: back to its default (-1).
+            cv2.setNumThreads(saved_cv2 if saved_cv2 is not None else -1)
+            cap_opencv()
         numba = sys.modules.get("numba")
         if numba is not None:
             # numba may have been loaded inside the block: back to all its threads.

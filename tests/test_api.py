@@ -177,3 +177,17 @@ def test_kernels_already_loaded_are_used_from_the_first_call() -> None:
         "print(recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name)"
     )
     assert chosen == "numba_serial"
+
+
+def test_an_exact_match_by_default_never_imports_opencv_and_a_cap_reaches_it_later() -> None:
+    imported = _fresh_python(
+        "import sys, recolor\n"
+        "image = recolor.sample_image(64, 64)\n"
+        "recolor.recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
+        "print('cv2' in sys.modules)\n"
+        "with recolor.thread_limit(1):\n"
+        "    recolor.opencv_native(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
+        "    import cv2\n"
+        "    print(cv2.getNumThreads())"
+    )
+    assert imported.split() == ["False", "1"]

@@ -1,15 +1,19 @@
-"""Techniques built on OpenCV's native kernels."""
+"""Techniques built on OpenCV's native kernels.
+
+OpenCV is imported when one of them is first called (:func:`recolor._threads.opencv`),
+so a process that never uses them never pays for its import.
+"""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
 from recolor._packing import PackedPixels, packed_words
 from recolor._registry import register
+from recolor._threads import opencv
 from recolor._validation import Request, validate_request
 
 __all__ = ["opencv_inrange", "opencv_native"]
@@ -69,6 +73,7 @@ def opencv_native(
     source = _contiguous_2d_or_3d(request)
     mask = _match_mask(source, request)
     out = source.copy()
+    cv2 = opencv()
     if request.exact:
         flip = tuple(o ^ n for o, n in zip(request.old, request.new, strict=False))
         cv2.bitwise_xor(source, _constant(flip, source), dst=out, mask=mask)
@@ -83,6 +88,7 @@ def _copy_onto_new(packed: PackedPixels) -> npt.NDArray[Any]:
     # OpenCV has no unsigned 32-bit type; equality does not care about sign.
     cv_dtype = np.int32 if packed.words.dtype == np.uint32 else np.uint8
     words = packed.words.view(cv_dtype)
+    cv2 = opencv()
     keep = cv2.compare(words, _constant((int(packed.old.view(cv_dtype)),), words), cv2.CMP_NE)
     out = np.full(words.shape, packed.new.view(cv_dtype), dtype=cv_dtype)
     cv2.copyTo(words, keep, dst=out)
@@ -90,7 +96,7 @@ def _copy_onto_new(packed: PackedPixels) -> npt.NDArray[Any]:
 
 
 def _match_mask(source: npt.NDArray[np.uint8], request: Request) -> npt.NDArray[np.uint8]:
-    mask = cv2.inRange(source, request.lower, request.upper)
+    mask = opencv().inRange(source, request.lower, request.upper)
     return cast(npt.NDArray[np.uint8], mask)  # cv2's stubs type every Mat as numeric
 
 
