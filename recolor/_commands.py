@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -155,9 +155,7 @@ def run_apply(args: argparse.Namespace) -> int:
     for folder in {target.parent for _, target in jobs}:
         remove_leftovers(folder)
     counts = {"recoloured": 0, "skipped": 0, "failed": 0}
-    from tqdm import tqdm  # here: one image needs no progress bar, nor its import time
-
-    progress = tqdm(jobs, desc="recolor", unit="image", disable=len(jobs) < 2, file=sys.stderr)
+    progress = _progress(jobs)
     for source, target in progress:
         try:
             if not check_output_path(target, force=args.force, skip_existing=args.ignore_existing):
@@ -187,6 +185,28 @@ def run_apply(args: argparse.Namespace) -> int:
         print(f"recolor: {counts['failed']} of {len(jobs)} images failed", file=sys.stderr)
         return 1
     return 0
+
+
+class _NoProgress:
+    """One image: no progress bar, and no import of tqdm either."""
+
+    def __init__(self, jobs: list[tuple[Path, Path]]) -> None:
+        self.jobs = jobs
+
+    def __iter__(self) -> Iterator[tuple[Path, Path]]:
+        return iter(self.jobs)
+
+    @staticmethod
+    def write(text: str, file: TextIO | None = None) -> None:
+        print(text, file=file)
+
+
+def _progress(jobs: list[tuple[Path, Path]]) -> Any:
+    if len(jobs) < 2:
+        return _NoProgress(jobs)
+    from tqdm import tqdm
+
+    return tqdm(jobs, desc="recolor", unit="image", file=sys.stderr)
 
 
 def _apply_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
