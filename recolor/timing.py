@@ -190,17 +190,27 @@ def peak_bytes(func: Callable[[], Any]) -> int:
 
 
 _FIRST_CALL_SCRIPT = """
-import json, sys, time
+import importlib, json, sys, time
 import recolor
 from recolor._sample import ORIGINAL_REPLACEMENT
 image = recolor.sample_image({width}, {height})
-technique = recolor.TECHNIQUES[{name!r}].func
+record = recolor.TECHNIQUES[{name!r}]
+parts = {{}}
 start = time.perf_counter()
-technique(image, recolor.BACKGROUND, ORIGINAL_REPLACEMENT)
+if record.requires == "numba":
+    importlib.import_module("numba")
+    parts["import numba"] = time.perf_counter() - start
+    importlib.import_module("recolor.techniques._numba_kernels")
+    parts["import the kernels' module"] = time.perf_counter() - start - parts["import numba"]
+call_start = time.perf_counter()
+record.func(image, recolor.BACKGROUND, ORIGINAL_REPLACEMENT)
 first = time.perf_counter() - start
+if parts:
+    parts["load the kernels and run once"] = time.perf_counter() - call_start
 start = time.perf_counter()
-technique(image, recolor.BACKGROUND, ORIGINAL_REPLACEMENT)
-json.dump({{"first": first, "second": time.perf_counter() - start}}, sys.stdout)
+record.func(image, recolor.BACKGROUND, ORIGINAL_REPLACEMENT)
+second = time.perf_counter() - start
+json.dump({{"first": first, "second": second, **parts}}, sys.stdout)
 """
 
 
@@ -208,7 +218,10 @@ def first_call_seconds(name: str, width: int = 998, height: int = 998) -> dict[s
     """A technique's first call in a fresh process, and its second, in seconds.
 
     For numba techniques the first call compiles the kernels, or loads them
-    from numba's on-disk cache; the second is the steady state.
+    from numba's on-disk cache; the second is the steady state. Their first
+    call is also given in parts: "import numba", "import the kernels' module"
+    (numba's decorators) and "load the kernels and run once" (numba's cache
+    index, the compiled code, and the call itself).
     """
     script = _FIRST_CALL_SCRIPT.format(name=name, width=width, height=height)
     completed = subprocess.run(
