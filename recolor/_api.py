@@ -53,7 +53,7 @@ class _KernelRent:
         return _KERNELS_MODULE in sys.modules
 
     @classmethod
-    def worth_loading(cls, pixels: int, *, count: bool) -> bool:
+    def worth_loading(cls, pixels: int, count: bool) -> bool:
         """Whether to use the kernels for this call; if not, and ``count``, add what they save."""
         if cls.loaded() or cls.unpaid_seconds >= _KERNEL_LOAD_SECONDS:
             return True
@@ -140,8 +140,8 @@ def recolor(
     >>> out[0, 0].tolist()
     [5, 3, 192, 255]
     """
-    chosen = _named_technique(technique)
-    if isinstance(image, Image.Image):
+    chosen = None if technique is None else _named_technique(technique)
+    if type(image) is not np.ndarray and isinstance(image, Image.Image):
         if out is not None:
             raise TypeError(
                 "out works with numpy arrays; a Pillow image is recoloured into a new image: "
@@ -198,9 +198,10 @@ def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
     if not exact or channels == 3:
         return TECHNIQUES[_RANGES]
     pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
-    compiled = TECHNIQUES[_COMPILED[0] if pixels >= _PARALLEL_MIN_PIXELS else _COMPILED[1]]
-    if compiled.available and _KernelRent.worth_loading(pixels, count=count):
-        return compiled
+    if _KernelRent.worth_loading(pixels, count):
+        compiled = TECHNIQUES[_COMPILED[0] if pixels >= _PARALLEL_MIN_PIXELS else _COMPILED[1]]
+        if compiled.available:
+            return compiled
     return TECHNIQUES[_EXACT_LARGE if pixels >= _LARGE_PIXELS else _EXACT]
 
 

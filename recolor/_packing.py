@@ -33,20 +33,19 @@ def packed_words(request: Request) -> PackedPixels | None:
     colours go through the same view as the pixels, so byte order never
     matters.
     """
-    word_dtype = _WORD_DTYPES.get(request.channels)
-    if word_dtype is None or not request.exact:
-        return None
     pixels = request.pixels
-    if pixels.strides[2] != 1 or pixels.strides[1] != pixels.shape[2]:
+    word_dtype = _WORD_DTYPES.get(pixels.shape[2])
+    if word_dtype is None or request.lower != request.upper:
+        return None
+    strides = pixels.strides
+    if strides[2] != 1 or strides[1] != pixels.shape[2]:
         pixels = np.ascontiguousarray(pixels)
-    return PackedPixels(
-        words=pixels.view(word_dtype)[:, :, 0],
-        old=_word(request.old),
-        new=_word(request.new),
-    )
+    # Both colours from one cache, and no keywords: this runs on every call.
+    return PackedPixels._make((pixels.view(word_dtype)[:, :, 0], *_words(request.old, request.new)))
 
 
 @functools.lru_cache(maxsize=1024)
-def _word(colour: tuple[int, ...]) -> Any:
-    """``colour`` as one word, through the same view as the pixels (so any byte order)."""
-    return np.frombuffer(bytes(colour), dtype=_WORD_DTYPES[len(colour)])[0]
+def _words(old: tuple[int, ...], new: tuple[int, ...]) -> tuple[Any, Any]:
+    """``old`` and ``new`` as one word each, through the pixels' view (so any byte order)."""
+    old_word, new_word = np.frombuffer(bytes(old + new), dtype=_WORD_DTYPES[len(old)])
+    return old_word, new_word

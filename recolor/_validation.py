@@ -42,6 +42,8 @@ class Request(NamedTuple):
         The caller's array for the result: C-contiguous, writable, of the
         image's shape, and either the image itself (in place) or sharing no
         memory with it.
+    in_place : bool
+        True when ``out`` is the image itself.
     """
 
     pixels: npt.NDArray[np.uint8]
@@ -52,6 +54,7 @@ class Request(NamedTuple):
     lower: tuple[int, ...]
     upper: tuple[int, ...]
     out: npt.NDArray[np.uint8] | None = None
+    in_place: bool = False
 
     @property
     def channels(self) -> int:
@@ -67,11 +70,6 @@ class Request(NamedTuple):
         bounds = zip(self.lower, pixel, self.upper, strict=True)
         return all(lo <= value <= hi for lo, value, hi in bounds)
 
-    @property
-    def in_place(self) -> bool:
-        """True when ``out`` is the image itself."""
-        return self.out is not None and _same_array(self.out, self.pixels.reshape(self.shape))
-
     def out_pixels(self) -> npt.NDArray[np.uint8] | None:
         """``out`` as an (H, W, C) view, for a technique that writes into it natively."""
         return None if self.out is None else self.out.reshape(self.pixels.shape)
@@ -82,11 +80,14 @@ class Request(NamedTuple):
         With ``out``, the result is written there, unless the technique already
         did (a result that is a view of ``out``), and ``out`` is returned.
         """
-        if self.out is None:
-            return np.ascontiguousarray(result.reshape(self.shape))
-        if not _same_array(result.reshape(self.shape), self.out):
-            np.copyto(self.out, result.reshape(self.shape))
-        return self.out
+        out = self.out
+        if out is None:
+            if result.shape != self.shape:
+                result = result.reshape(self.shape)
+            return result if result.flags.c_contiguous else np.ascontiguousarray(result)
+        if result is not out and not _same_array(result.reshape(self.shape), out):
+            np.copyto(out, result.reshape(self.shape))
+        return out
 
 
 def validate_request(
@@ -111,19 +112,16 @@ def validate_request(
     new_values = _check_channel_values("new", new, channels)
     tolerances = _check_channel_values("tolerance", tolerance, channels, broadcast=True)
     lower, upper = _match_bounds(old_values, tolerances)
-    return Request(
-        pixels=pixels,
-        shape=image.shape,
-        old=old_values,
-        new=new_values,
-        tolerance=tolerances,
-        lower=lower,
-        upper=upper,
-        out=None if out is None else _check_out(out, image),
+    in_place = out is not None and _check_out(out, image)
+    # _make skips the named tuple's Python-level __new__: on a tiny image that is
+    # a tenth of the call.
+    return Request._make(
+        (pixels, image.shape, old_values, new_values, tolerances, lower, upper, out, in_place)
     )
 
 
-def _check_out(out: Any, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def _check_out(out: Any, image: npt.NDArray[np.uint8]) -> bool:
+    """Refuse an unusable ``out``; whether it is the image itself (in place)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(
             f"out must be a numpy.ndarray of uint8 or None, got {type(out).__name__}; "
@@ -140,12 +138,16 @@ def _check_out(out: Any, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         )
     if not out.flags.writeable:
         raise ValueError("out must be writable, got a read-only array")
-    if np.may_share_memory(out, image) and not _same_array(out, image):
-        raise ValueError(
-            "out overlaps image without being it: pass out=image to recolour in place, "
-            "or an array that shares no memory with the image"
-        )
-    return out
+    if out is image:
+        return True
+    if not np.may_share_memory(out, image):
+        return False
+    if _same_array(out, image):
+        return True
+    raise ValueError(
+        "out overlaps image without being it: pass out=image to recolour in place, "
+        "or an array that shares no memory with the image"
+    )
 
 
 def _same_array(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
@@ -206,7 +208,10 @@ def _check_channel_values(
     # The common cases first, in as few steps as possible: this runs three
     # times on every call, and a call on a small image costs microseconds.
     if type(value) is tuple and len(value) == channels:
-        if all(type(item) is int and 0 <= item <= 255 for item in value):
+        for item in value:
+            if type(item) is not int or not 0 <= item <= 255:
+                break
+        else:
             return value
     elif type(value) is int and 0 <= value <= 255 and (broadcast or channels == 1):
         return (value,) * channels
