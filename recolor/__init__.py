@@ -54,6 +54,10 @@ def __getattr__(name: str) -> Any:
         value = sorted([*_HOMES, *importlib.import_module("recolor._registry").TECHNIQUES])
     elif name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name]), name)
+    elif name.startswith("_"):
+        # `from recolor import _commands` asks here before it imports the module: no
+        # technique has such a name, and looking would import them all, and numpy.
+        raise AttributeError(f"module 'recolor' has no attribute {name!r}")
     else:
         techniques = importlib.import_module("recolor._registry").TECHNIQUES
         if name not in techniques:

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from recolor._io import PIL_MODES
 from recolor._registry import TECHNIQUES, Technique
 from recolor._validation import validate_request
 
@@ -60,10 +61,6 @@ class _KernelRent:
         if count:
             cls.unpaid_seconds += pixels * _SAVED_SECONDS_PER_PIXEL
         return False
-
-
-#: Pillow modes whose pixels map to the (H, W[, C]) arrays techniques take.
-PIL_MODES = ("L", "RGB", "RGBA")
 
 
 @overload

@@ -22,7 +22,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +43,7 @@ def atomic_write(
     """
     if overwrite:
         path = Path(os.path.realpath(path))
-    temporary = path.parent / f".{path.name}.recolor-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    temporary = path.parent / f".{path.name}.recolor-{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         # The name is known before the file exists, so cleanup cannot miss it.
         descriptor = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)

@@ -1,37 +1,30 @@
-"""The ``recolor`` command's work: recolour files, list the techniques, race them.
+"""The ``recolor`` command: its options, and ``recolor apply``.
 
 recolor.cli is the entry point: it handles signals and reports failures,
-then imports this module, which needs numpy, Pillow and OpenCV.
+then imports this module. Nothing here imports numpy: one image through
+``recolor apply`` is recoloured by Pillow alone, since numpy's import costs
+more than that work (README, "Choosing a technique"). ``recolor techniques``
+and ``recolor bench`` live in recolor._bench, imported when they run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import importlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-import numpy as np
-import numpy.typing as npt
-from PIL import Image
-
-from recolor import __version__
-from recolor._api import recolor
 from recolor._arguments import parse_color, parse_size, parse_tolerance, positive_int
-from recolor._atomic import atomic_write, remove_leftovers
+from recolor._atomic import remove_leftovers
+from recolor._colors import BACKGROUND, ORIGINAL_REPLACEMENT
 from recolor._display import shown
 from recolor._encode import check_output_path, encode, write_image
+from recolor._frames import recolor_frame
 from recolor._io import LOSSY_OPTION, ImageFile, ImageFileError, read_image
-from recolor._race import COPY, RaceResult, race, slow_loops_skipped
-from recolor._registry import TECHNIQUES
-from recolor._sample import BACKGROUND, ORIGINAL_REPLACEMENT, sample_image
-from recolor._threads import available_cores, thread_limit
-from recolor.timing import format_seconds
 
-__all__ = ["CommandError", "build_parser", "run"]
+__all__ = ["CommandError", "build_parser", "fit_colors", "print_notes", "read_noted", "run"]
 
 # RGBA, the original experiment's; an RGB or gray image takes their leading channels.
 DEFAULT_OLD = BACKGROUND
@@ -56,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="recolor",
         description="Replace one colour in images, by the fastest of many identical techniques.",
     )
-    parser.add_argument("--version", action="version", version=f"recolor {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     apply = commands.add_parser(
@@ -67,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("paths", nargs="+", type=Path, metavar="INPUT [OUTPUT]")
     apply.add_argument("--out-dir", type=Path, help="write every INPUT here, under its own name")
     _add_color_options(apply)
-    apply.add_argument("--technique", choices=list(TECHNIQUES), help="default: the fastest here")
+    apply.add_argument(
+        "--technique",
+        choices=_TechniqueNames(),
+        metavar="NAME",  # listing the choices here would import them all
+        help="one of `recolor techniques` (default: the fastest here)",
+    )
     written = apply.add_mutually_exclusive_group()
     written.add_argument(
         "--force",
@@ -89,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.set_defaults(run=run_apply)
 
     techniques = commands.add_parser("techniques", help="list the techniques")
-    techniques.set_defaults(run=run_techniques)
+    techniques.set_defaults(run=_bench_command("run_techniques"))
 
     bench = commands.add_parser(
         "bench",
@@ -109,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--techniques",
         nargs="+",
-        choices=list(TECHNIQUES),
+        choices=_TechniqueNames(),
         metavar="NAME",
         help="race only these (default: every available technique)",
     )
@@ -120,8 +118,49 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path, help="also write the results as JSON here")
     bench.add_argument("--plot", type=Path, help="also draw a PNG chart here (needs matplotlib)")
     bench.add_argument("--force", action="store_true", help="overwrite --json and --plot files")
-    bench.set_defaults(run=run_bench)
+    bench.set_defaults(run=_bench_command("run_bench"))
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``, read from the package's metadata only when asked: that import is slow."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from recolor import __version__
+
+        parser.exit(message=f"recolor {__version__}\n")
+
+
+class _TechniqueNames:
+    """The registry's names as argparse choices, listed only when an option needs them.
+
+    Listing them imports every technique's module, and so numpy.
+    """
+
+    def __contains__(self, name: object) -> bool:
+        return name in _registry()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_registry())
+
+
+def _registry() -> Any:
+    return importlib.import_module("recolor._registry").TECHNIQUES
+
+
+def _bench_command(name: str) -> Callable[[argparse.Namespace], int]:
+    """A command of recolor._bench, which imports numpy and the race, run when chosen."""
+
+    def run_command(args: argparse.Namespace) -> int:
+        command: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module("recolor._bench"), name
+        )
+        return command(args)
+
+    return run_command
 
 
 def _add_color_options(parser: argparse.ArgumentParser) -> None:
@@ -245,49 +284,49 @@ def _make_folder(folder: Path) -> None:
 
 def _apply_one(source: Path, target: Path, args: argparse.Namespace) -> tuple[int, int]:
     """Recolour ``source`` into ``target``; how many pixels changed, of how many."""
-    image_file = _read(source, allow_lossy=args.allow_lossy)
-    old, new = _fit_colors(args, image_file.pixels)
+    image_file = read_noted(source, allow_lossy=args.allow_lossy)
+    old, new, tolerance = fit_colors(args, len(image_file.frames[0].getbands()))
     frames = []
     changed = 0
-    for pixels in image_file.frames:
+    for frame in image_file.frames:
         try:
-            out = recolor(pixels, old, new, tolerance=args.tolerance, technique=args.technique)
+            recoloured, frame_changed = recolor_frame(
+                frame, old, new, tolerance=tolerance, technique=args.technique
+            )
         except (TypeError, ValueError) as error:
             raise CommandError(f"{shown(source)}: {error}") from None
-        changed += _changed_pixels(pixels, out)
-        frames.append(out)
+        changed += frame_changed
+        frames.append(recoloured)
     encoded = encode(frames, image_file, target, allow_lossy=args.allow_lossy)
     write_image(encoded, target, force=args.force)
-    _print_notes(encoded.notes)
-    return changed, sum(frame.shape[0] * frame.shape[1] for frame in frames)
+    print_notes(encoded.notes)
+    return changed, sum(frame.width * frame.height for frame in frames)
 
 
-def _changed_pixels(before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8]) -> int:
-    differ = before != after
-    return int(np.count_nonzero(differ if differ.ndim == 2 else differ.any(axis=2)))
-
-
-def _read(path: Path, *, allow_lossy: bool = False) -> ImageFile:
+def read_noted(path: Path, *, allow_lossy: bool = False) -> ImageFile:
     """The frames of ``path``, saying on stderr what conversion they needed."""
     image_file = read_image(path, allow_lossy=allow_lossy)
-    _print_notes(image_file.notes)
+    print_notes(image_file.notes)
     return image_file
 
 
-def _print_notes(notes: Sequence[str]) -> None:
+def print_notes(notes: Sequence[str]) -> None:
     for note in notes:
         print(f"recolor: {note}", file=sys.stderr)
 
 
-def _fit_colors(
-    args: argparse.Namespace, pixels: npt.NDArray[np.uint8]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """--old and --new for ``pixels``, or a CommandError that says why not."""
-    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+def fit_colors(
+    args: argparse.Namespace, channels: int
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """--old, --new and --tolerance for an image of ``channels``, or a CommandError."""
     mode = _MODE_BY_CHANNELS[channels]
+    tolerance = args.tolerance
+    if isinstance(tolerance, int):
+        tolerance = (tolerance,) * channels
     return (
         _fit_color("--old", args.old, DEFAULT_OLD, channels, mode),
         _fit_color("--new", args.new, DEFAULT_NEW, channels, mode),
+        _fit_color("--tolerance", tolerance, tolerance, channels, mode),
     )
 
 
@@ -301,171 +340,6 @@ def _fit_color(
         raise CommandError(
             f"{option} has {len(given)} values but the image is {mode} with {channels} "
             f"channel{'s' if channels > 1 else ''}; give {channels} values"
+            + (" or one for every channel" if option == "--tolerance" else "")
         )
     return given
-
-
-# ----------------------------------------------------------------- techniques
-
-
-def run_techniques(args: argparse.Namespace) -> int:
-    rows = [("name", "description", "threads", "needs", "available here")]
-    for technique in TECHNIQUES.values():
-        rows.append(
-            (
-                technique.name,
-                technique.description,
-                "several" if technique.multithreaded else "one",
-                technique.requires or "-",
-                "yes"
-                if technique.available
-                else f"no: pip install 'recolor[{technique.requires}]'",
-            )
-        )
-    _print_table(rows)
-    return 0
-
-
-def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for index, row in enumerate(rows):
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
-
-
-# ----------------------------------------------------------------- bench
-
-
-def run_bench(args: argparse.Namespace) -> int:
-    for output in (args.json, args.plot):
-        if output is not None and os.path.lexists(output) and not args.force:
-            raise CommandError(f"{shown(output)}: already exists; pass --force to overwrite it")
-    if args.json is not None and not args.json.parent.is_dir():
-        raise CommandError(
-            f"{shown(args.json)}: the folder {shown(args.json.parent)} does not exist"
-        )
-    if args.plot is not None:
-        _require_matplotlib()
-        check_output_path(args.plot, force=True)
-    images = _bench_images(args)
-    rounds_total = args.repeat * len(images)
-    from tqdm import tqdm
-
-    results: list[RaceResult] = []
-    with (
-        thread_limit(args.threads),
-        tqdm(total=rounds_total, desc="racing", unit="round", file=sys.stderr) as progress,
-    ):
-        for label, image in images:
-            old, new = _fit_colors(args, image)
-            progress.set_postfix_str(label)
-            for name in slow_loops_skipped(image, args.techniques):
-                reason = "an interpreted loop (seconds per megapixel)"
-                progress.write(f"recolor: {label}: skipped {name}, {reason}", file=sys.stderr)
-            try:
-                results += race(
-                    image,
-                    old,
-                    new,
-                    tolerance=args.tolerance,
-                    repeat=args.repeat,
-                    techniques=args.techniques,
-                    on_round=lambda: progress.update(1),
-                )
-            except (TypeError, ValueError) as error:
-                raise CommandError(str(error)) from None
-    _print_bench(results, args.threads)
-    if args.json is not None:
-        _write_text_atomically(
-            args.json, json.dumps(_bench_json(results, args), indent=1) + "\n", force=args.force
-        )
-    if args.plot is not None:
-        from recolor._plot import plot_race
-
-        try:
-            plot_race(results, args.plot, overwrite=args.force)
-        except FileExistsError:
-            raise CommandError(
-                f"{shown(args.plot)}: already exists; pass --force to overwrite it"
-            ) from None
-    return 0
-
-
-def _bench_images(args: argparse.Namespace) -> list[tuple[str, np.ndarray[Any, Any]]]:
-    if args.image is None:
-        sizes = args.size or [(998, 998)]
-        return [(f"sample {w}x{h}", sample_image(w, h)) for w, h in sizes]
-    image_file = _read(args.image)
-    pixels = image_file.pixels
-    if len(image_file.frames) > 1:
-        _print_notes([f"{shown(args.image)}: racing its first frame of {len(image_file.frames)}"])
-    if not args.size:
-        height, width = pixels.shape[:2]
-        return [(f"{args.image.name} {width}x{height}", pixels)]
-    source = Image.fromarray(pixels)
-    return [
-        (f"{args.image.name} {w}x{h}", np.asarray(source.resize((w, h), Image.Resampling.NEAREST)))
-        for w, h in args.size
-    ]
-
-
-def _print_bench(results: list[RaceResult], threads: int | None) -> None:
-    cores = (
-        f"{threads} thread{'s' if threads != 1 else ''}"
-        if threads
-        else f"all {available_cores()} cores"
-    )
-    for size in dict.fromkeys((r.width, r.height) for r in results):
-        print(f"\n{size[0]}x{size[1]} ({cores}):")
-        rows = [("technique", "median", "MP/s", "x fastest", "x copy", "CPU")]
-        for r in results:
-            if (r.width, r.height) != size:
-                continue
-            rows.append(
-                (
-                    r.technique,
-                    format_seconds(r.median),
-                    f"{r.megapixels_per_second:.1f}",
-                    "-" if r.technique == COPY else f"{r.x_fastest:.2f}",
-                    f"{r.x_copy:.2f}",
-                    f"{r.cpu_utilization:.2f}",
-                )
-            )
-        _print_table(rows)
-    print("\nCPU: process CPU seconds per wall second while timed (2.00 = two cores busy).")
-
-
-def _bench_json(results: list[RaceResult], args: argparse.Namespace) -> dict[str, Any]:
-    import platform
-
-    return {
-        "recolor": __version__,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cores": available_cores(),
-        "threads": args.threads,
-        "repeat": args.repeat,
-        "results": [result.as_dict() for result in results],
-    }
-
-
-def _write_text_atomically(path: Path, text: str, *, force: bool) -> None:
-    try:
-        atomic_write(path, lambda file: file.write(text.encode("utf-8")), overwrite=force)
-    except FileExistsError:
-        raise CommandError(f"{shown(path)}: already exists; pass --force to overwrite it") from None
-    except OSError as error:
-        raise CommandError(f"{shown(path)}: could not be written ({error})") from None
-
-
-def _require_matplotlib() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise CommandError(
-            "--plot needs matplotlib, which is not installed; install it with: "
-            'pip install "recolor[plot]"'
-        ) from None

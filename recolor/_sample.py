@@ -7,12 +7,9 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BACKGROUND", "ORIGINAL_REPLACEMENT", "sample_image"]
+from recolor._colors import BACKGROUND, ORIGINAL_REPLACEMENT
 
-#: The colour the original experiment recoloured: fully transparent black.
-BACKGROUND = (0, 0, 0, 0)
-#: What the original experiment recoloured it to: opaque blue.
-ORIGINAL_REPLACEMENT = (5, 3, 192, 255)
+__all__ = ["BACKGROUND", "ORIGINAL_REPLACEMENT", "sample_image"]
 
 # Pixels that miss the background by one value in one channel, so a technique
 # that matches too loosely (or ignores a channel) gets caught.

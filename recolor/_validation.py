@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from recolor._colors import match_bounds
+
 __all__ = ["ColorLike", "Request", "validate_request"]
 
 #: An int (single-channel images only) or one int per channel.
@@ -111,7 +113,7 @@ def validate_request(
     old_values = _check_channel_values("old", old, channels)
     new_values = _check_channel_values("new", new, channels)
     tolerances = _check_channel_values("tolerance", tolerance, channels, broadcast=True)
-    lower, upper = _match_bounds(old_values, tolerances)
+    lower, upper = match_bounds(old_values, tolerances)
     in_place = out is not None and _check_out(out, image)
     # _make skips the named tuple's Python-level __new__: on a tiny image that is
     # a tenth of the call.
@@ -157,18 +159,6 @@ def _same_array(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
         and a.shape == b.shape
         and a.strides == b.strides
     )
-
-
-def _match_bounds(
-    old: tuple[int, ...], tolerance: tuple[int, ...]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """``old -/+ tolerance``, clipped to 0..255: the inclusive bounds of a match."""
-    if not any(tolerance):
-        # The common case, and validation runs on every call: skip the arithmetic.
-        return old, old
-    lower = tuple([max(value - tol, 0) for value, tol in zip(old, tolerance, strict=True)])
-    upper = tuple([min(value + tol, 255) for value, tol in zip(old, tolerance, strict=True)])
-    return lower, upper
 
 
 def _check_image(image: Any) -> npt.NDArray[np.uint8]:

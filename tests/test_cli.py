@@ -192,7 +192,7 @@ def test_apply_several_files_reports_each_failure(
             r"--old has 3 values but the image is RGBA with 4 channels; give 4 values",
         ),
         ("portrait", ["--new", "1,2"], r"--new has 2 values but the image is RGBA with 4 channels"),
-        ("portrait", ["--tolerance", "1,2"], r"tolerance must have 4 values"),
+        ("portrait", ["--tolerance", "1,2"], r"--tolerance has 2 values but the image is RGBA"),
     ],
 )
 def test_apply_errors_are_one_line_and_leave_no_file(

@@ -1,4 +1,4 @@
-"""Techniques built on Pillow's per-pixel access: interpreted Python loops."""
+"""Techniques built on Pillow: its per-pixel access in Python loops, and its own C operations."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from recolor._pillow_native import recolor_image
 from recolor._registry import register
 from recolor._validation import Request, validate_request
 
-__all__ = ["pil_flattened_data", "pil_putpixel"]
+__all__ = ["pil_band_masks", "pil_flattened_data", "pil_putpixel"]
 
 
 @register(
@@ -82,6 +83,32 @@ def pil_flattened_data(
         ]
     canvas.putdata(recoloured)  # type: ignore[arg-type]  # Pillow's stub omits int pixels
     return _from_pillow(canvas, request)
+
+
+@register("Pillow lookup tables on each band into a match mask, then a masked paste of new")
+def pil_band_masks(
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    out: Any = None,
+) -> npt.NDArray[np.uint8]:
+    """Recolour with Pillow's own operations, no Python loop over pixels.
+
+    {contract}
+
+    Notes
+    -----
+    Each band goes through a 256-entry table (``Image.point``) into a mode
+    "1" mask of the values within the match bounds; the masks are ANDed
+    (``ImageChops.logical_and``) and ``new`` is pasted through the result.
+    Slower than the numpy techniques, but it needs no numpy: the command line
+    uses it for its first images, before numpy's import has paid for itself.
+    """
+    request = validate_request(image, old, new, tolerance, out)
+    recoloured, _ = recolor_image(_to_pillow(request), request.lower, request.upper, request.new)
+    return _from_pillow(recoloured, request)
 
 
 def _flattened_data(canvas: Image.Image) -> Any:
