@@ -1,6 +1,8 @@
 """numba-compiled kernels. Importing this module imports numba.
 
-The loop bodies are written once, as per-row functions; the serial and the
+The loop bodies are written once, as per-row functions inlined into their
+callers (``inline="always"``: called, the serial kernel is 1.6x slower at
+256x256, since LLVM does not vectorise across the call); the serial and the
 parallel kernels differ only in ``range`` against ``prange`` over rows. They
 are separate functions (not one compiled twice) because numba's on-disk
 cache keys compiled code by function, not by the ``parallel`` flag.
@@ -25,14 +27,14 @@ __all__ = [
 Array = npt.NDArray[Any]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _words_row(words: Array, old_word: Any, new_word: Any, out: Array, row: int) -> None:
     for column in range(words.shape[1]):
         word = words[row, column]
         out[row, column] = new_word if word == old_word else word
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _words_row_in_place(words: Array, old_word: Any, new_word: Any, row: int) -> None:
     # Only matches are written: a row without any stays clean in the cache.
     for column in range(words.shape[1]):
@@ -40,7 +42,7 @@ def _words_row_in_place(words: Array, old_word: Any, new_word: Any, row: int) ->
             words[row, column] = new_word
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _ranges_row(
     pixels: Array, lower: Array, upper: Array, new: Array, out: Array, row: int
 ) -> None:

@@ -125,7 +125,9 @@ def _run(
 
 
 def _load_kernels(technique: str) -> ModuleType:
-    first_load = _KERNELS not in sys.modules
+    loaded = sys.modules.get(_KERNELS)  # every call but the first: a third of import_module
+    if loaded is not None:
+        return loaded
     try:
         kernels = importlib.import_module(_KERNELS)
     except ImportError as error:
@@ -133,6 +135,5 @@ def _load_kernels(technique: str) -> ModuleType:
             f"{technique} needs the optional package numba, which is not installed; "
             'install it with: pip install "recolor[numba]"'
         ) from error
-    if first_load:
-        cap_numba()  # numba was not there to be capped when the cap was set
+    cap_numba()  # numba was not there to be capped when the cap was set
     return kernels
