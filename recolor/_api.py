@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 from typing import Any, overload
 
 import numpy as np
@@ -12,6 +11,7 @@ from PIL import Image
 
 from recolor._io import PIL_MODES
 from recolor._registry import TECHNIQUES, Technique
+from recolor._rent import RentOrBuy
 from recolor._validation import validate_request
 
 __all__ = ["fastest_technique", "recolor"]
@@ -33,34 +33,13 @@ _EXACT, _EXACT_LARGE = "numpy_packed", "opencv_native"
 _PARALLEL_MIN_PIXELS = 512 * 512
 
 # numba's kernels cost a process a one-time load (from numba's on-disk cache;
-# a compile when the cache is cold), and then save time on every call. So a
-# process starts without them and loads them once what they would have saved
-# has paid for the load: a rent-or-buy rule, never more than twice the best
-# choice made knowing the future. Figures (README, "Choosing a technique"): the
-# first call of numba_serial in a fresh process, 311-330 ms, against its
-# steady 83.5 us at 998x998 and numpy_packed's 268 us: 0.19 ns saved a pixel.
-_KERNEL_LOAD_SECONDS = 0.32
-_SAVED_SECONDS_PER_PIXEL = 0.19e-9
-_KERNELS_MODULE = "recolor.techniques._numba_kernels"
-
-
-class _KernelRent:
-    """What numba's kernels would have saved this process so far, had they been loaded."""
-
-    unpaid_seconds = 0.0
-
-    @classmethod
-    def loaded(cls) -> bool:
-        return _KERNELS_MODULE in sys.modules
-
-    @classmethod
-    def worth_loading(cls, pixels: int, count: bool) -> bool:
-        """Whether to use the kernels for this call; if not, and ``count``, add what they save."""
-        if cls.loaded() or cls.unpaid_seconds >= _KERNEL_LOAD_SECONDS:
-            return True
-        if count:
-            cls.unpaid_seconds += pixels * _SAVED_SECONDS_PER_PIXEL
-        return False
+# a compile when the cache is cold), and then save time on every call: rent or
+# buy (recolor._rent). Figures (README, "Choosing a technique"): the first call
+# of numba_serial in a fresh process, 311-330 ms, against its steady 83.5 us at
+# 998x998 and numpy_packed's 268 us: 0.19 ns saved a pixel.
+_KERNELS = RentOrBuy(
+    "recolor.techniques._numba_kernels", price_seconds=0.32, saved_seconds_per_pixel=0.19e-9
+)
 
 
 @overload
@@ -195,7 +174,7 @@ def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
     if not exact or channels == 3:
         return TECHNIQUES[_RANGES]
     pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
-    if _KernelRent.worth_loading(pixels, count):
+    if _KERNELS.worth_buying(pixels, count):
         compiled = TECHNIQUES[_COMPILED[0] if pixels >= _PARALLEL_MIN_PIXELS else _COMPILED[1]]
         if compiled.available:
             return compiled

@@ -13,19 +13,21 @@ from recolor._validation import Request
 __all__ = ["PackedPixels", "packed_words"]
 
 # One unsigned word per pixel, by channel count; 3 channels have no such word.
-_WORD_DTYPES: dict[int, type[np.unsignedinteger[Any]]] = {1: np.uint8, 4: np.uint32}
+# dtype instances, not types: a view takes them without a conversion.
+_WORD_DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype(np.uint8), 4: np.dtype(np.uint32)}
 
 
 class PackedPixels(NamedTuple):
     """Pixels and colours as one unsigned word per pixel."""
 
+    #: (H, W, 1): the channel axis kept, so a byte view of words has the pixels' shape.
     words: npt.NDArray[np.unsignedinteger[Any]]
     old: np.unsignedinteger[Any]
     new: np.unsignedinteger[Any]
 
 
 def packed_words(request: Request) -> PackedPixels | None:
-    """View the pixels as an (H, W) array of one word each, for exact matches.
+    """View the pixels as an (H, W, 1) array of one word each, for exact matches.
 
     Returns None when there is no such view: a tolerance (words cannot be
     compared channel by channel) or 3 channels. Pixels whose channels are
@@ -41,7 +43,7 @@ def packed_words(request: Request) -> PackedPixels | None:
     if strides[2] != 1 or strides[1] != pixels.shape[2]:
         pixels = np.ascontiguousarray(pixels)
     # Both colours from one cache, and no keywords: this runs on every call.
-    return PackedPixels._make((pixels.view(word_dtype)[:, :, 0], *_words(request.old, request.new)))
+    return PackedPixels._make((pixels.view(word_dtype), *_words(request.old, request.new)))
 
 
 @functools.lru_cache(maxsize=1024)

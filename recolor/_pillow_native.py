@@ -8,33 +8,10 @@ megapixel, so the command line recolours its first images this way (README,
 from __future__ import annotations
 
 import functools
-import sys
 
 from PIL import Image, ImageChops
 
-__all__ = ["NumpyRent", "match_mask", "recolor_image"]
-
-# The rent-or-buy rule of recolor._api, for numpy's import: measured on 2 cores
-# of an AMD EPYC (README, "Choosing a technique"), numpy's import in a fresh
-# process, and what the numpy path (numpy_packed, the changed-pixel count and
-# the conversions to and from arrays: 0.6 ms at 998x998) saves per pixel against
-# this module's (7.2 ms).
-_NUMPY_IMPORT_SECONDS = 0.06
-_NUMPY_SAVES_SECONDS_PER_PIXEL = 6.6e-9
-
-
-class NumpyRent:
-    """What the numpy path would have saved this process so far, had numpy been imported."""
-
-    unpaid_seconds = 0.0
-
-    @classmethod
-    def worth_importing(cls, pixels: int) -> bool:
-        """Whether to recolour these pixels with numpy; if not, add what numpy would save."""
-        if "numpy" in sys.modules or cls.unpaid_seconds >= _NUMPY_IMPORT_SECONDS:
-            return True
-        cls.unpaid_seconds += pixels * _NUMPY_SAVES_SECONDS_PER_PIXEL
-        return False
+__all__ = ["match_mask", "recolor_image"]
 
 
 def recolor_image(

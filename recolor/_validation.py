@@ -109,17 +109,41 @@ def validate_request(
         image without being it.
     """
     pixels = _check_image(image)
-    channels = pixels.shape[2]
-    old_values = _check_channel_values("old", old, channels)
-    new_values = _check_channel_values("new", new, channels)
-    tolerances = _check_channel_values("tolerance", tolerance, channels, broadcast=True)
-    lower, upper = match_bounds(old_values, tolerances)
+    colours = _checked_colours(old, new, tolerance, pixels.shape[2])
     in_place = out is not None and _check_out(out, image)
     # _make skips the named tuple's Python-level __new__: on a tiny image that is
     # a tenth of the call.
-    return Request._make(
-        (pixels, image.shape, old_values, new_values, tolerances, lower, upper, out, in_place)
-    )
+    return Request._make((pixels, image.shape, *colours, out, in_place))
+
+
+_Colours = tuple[
+    tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]
+]
+# The colours last checked, and the very objects they were checked from: a loop
+# passes the same objects call after call. Only immutable ones (tuples, ints)
+# are kept, and keeping them keeps their identities from being reused.
+_last_checked: tuple[Any, Any, Any, int, _Colours] | None = None
+
+
+def _checked_colours(old: Any, new: Any, tolerance: Any, channels: int) -> _Colours:
+    """old, new, tolerance, lower and upper, one int per channel, or the contract's error."""
+    global _last_checked
+    last = _last_checked
+    if (
+        last is not None
+        and old is last[0]
+        and new is last[1]
+        and tolerance is last[2]
+        and channels == last[3]
+    ):
+        return last[4]
+    old_values = _check_channel_values("old", old, channels)
+    new_values = _check_channel_values("new", new, channels)
+    tolerances = _check_channel_values("tolerance", tolerance, channels, broadcast=True)
+    colours = (old_values, new_values, tolerances, *match_bounds(old_values, tolerances))
+    if all(type(value) in (tuple, int) for value in (old, new, tolerance)):
+        _last_checked = (old, new, tolerance, channels, colours)
+    return colours
 
 
 def _check_out(out: Any, image: npt.NDArray[np.uint8]) -> bool:

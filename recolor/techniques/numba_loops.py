@@ -103,16 +103,14 @@ def _run(
     target = request.out_pixels()
     packed = packed_words(request)
     if packed is not None:
+        words = packed.words[:, :, 0]  # the kernels take (H, W)
         if request.in_place:
-            # packed.words is a view of the image, which is out: write only the matches.
-            in_place_kernel(packed.words, packed.old, packed.new)
+            # words is a view of the image, which is out: write only the matches.
+            in_place_kernel(words, packed.old, packed.new)
             return request.finish(request.pixels)
-        if target is None:
-            out_words = np.empty(packed.words.shape, dtype=packed.words.dtype)
-        else:
-            out_words = target.view(packed.words.dtype)[:, :, 0]
-        words_kernel(packed.words, packed.old, packed.new, out_words)
-        return request.finish(out_words.view(np.uint8))
+        out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
+        words_kernel(words, packed.old, packed.new, out.view(words.dtype)[:, :, 0])
+        return request.finish(out)
     out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
     ranges_kernel(
         request.pixels,

@@ -97,7 +97,7 @@ def numpy_packed(
     if packed is None:
         return request.finish(_mask_recolor(request))
     target = request.out_pixels()
-    words_out = None if target is None else target.view(packed.words.dtype)[:, :, 0]
+    words_out = None if target is None else target.view(packed.words.dtype)
     matches = np.equal(packed.words, packed.old)
     if matches.size <= _FEW_PIXELS:
         # Fewer numpy calls: on a small image their fixed cost is most of the time.

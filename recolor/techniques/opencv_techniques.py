@@ -87,7 +87,7 @@ def _copy_onto_new(packed: PackedPixels) -> npt.NDArray[Any]:
     """The words that are not ``old``, copied onto an image of ``new``."""
     # OpenCV has no unsigned 32-bit type; equality does not care about sign.
     cv_dtype = np.int32 if packed.words.dtype == np.uint32 else np.uint8
-    words = packed.words.view(cv_dtype)
+    words = packed.words[:, :, 0].view(cv_dtype)  # OpenCV's images of one channel are 2-D
     cv2 = opencv()
     keep = cv2.compare(words, _constant((int(packed.old.view(cv_dtype)),), words), cv2.CMP_NE)
     out = np.full(words.shape, packed.new.view(cv_dtype), dtype=cv_dtype)
