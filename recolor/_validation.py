@@ -76,6 +76,11 @@ class Request(NamedTuple):
         """``out`` as an (H, W, C) view, for a technique that writes into it natively."""
         return None if self.out is None else self.out.reshape(self.pixels.shape)
 
+    def written_to_out(self) -> npt.NDArray[np.uint8]:
+        """``out``, once a technique has written its result there through :meth:`out_pixels`."""
+        assert self.out is not None, "only a request with out has out_pixels to write"
+        return self.out
+
     def finish(self, result: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         """Give a technique's (H, W, C) result the caller's shape, C-contiguous.
 

@@ -107,19 +107,19 @@ def _run(
         if request.in_place:
             # words is a view of the image, which is out: write only the matches.
             in_place_kernel(words, packed.old, packed.new)
-            return request.finish(request.pixels)
+            return request.written_to_out()
         out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
         words_kernel(words, packed.old, packed.new, out.view(words.dtype)[:, :, 0])
-        return request.finish(out)
-    out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
-    ranges_kernel(
-        request.pixels,
-        np.array(request.lower, dtype=np.uint8),
-        np.array(request.upper, dtype=np.uint8),
-        np.array(request.new, dtype=np.uint8),
-        out,
-    )
-    return request.finish(out)
+    else:
+        out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
+        ranges_kernel(
+            request.pixels,
+            np.array(request.lower, dtype=np.uint8),
+            np.array(request.upper, dtype=np.uint8),
+            np.array(request.new, dtype=np.uint8),
+            out,
+        )
+    return request.finish(out) if target is None else request.written_to_out()
 
 
 def _load_kernels(technique: str) -> ModuleType:

@@ -106,6 +106,8 @@ def numpy_packed(
         elif not request.in_place:
             np.copyto(words_out, packed.words)
         words_out[matches] = packed.new
+        if target is not None:
+            return request.written_to_out()
         return request.finish(words_out.view(np.uint8))
     # out = words ^ (match * (old ^ new)): four passes that numpy runs as
     # SIMD loops, where np.where or a masked assignment branch on every pixel
@@ -117,9 +119,10 @@ def numpy_packed(
     # Into out when there is one (in place too: a ufunc reads each word before it writes
     # it). A masked write into the image is no faster here: half the pixels match.
     if words_out is None:
-        words_out = flips
+        np.bitwise_xor(flips, packed.words, out=flips)
+        return request.finish(flips.view(np.uint8))
     np.bitwise_xor(flips, packed.words, out=words_out)
-    return request.finish(words_out.view(np.uint8))
+    return request.written_to_out()
 
 
 def _mask_recolor(request: Request) -> npt.NDArray[np.uint8]:
