@@ -22,6 +22,7 @@ import numpy.typing as npt
 from benchmarks.yardsticks import COPY as COPY  # the copy reference case, named here too
 from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
+from recolor._race import in_place_calls
 from recolor._sample import ORIGINAL_REPLACEMENT
 from recolor._threads import available_cores
 from recolor.testing import reference_recolor, require_available
@@ -240,15 +241,7 @@ def call_for(case: Case) -> Callable[[], Any]:
     tolerance = case.tolerance
     if not case.in_place:
         return lambda: func(image, OLD, NEW, tolerance=tolerance)
-    buffer = image.copy()
-    colours = [OLD, NEW]
-
-    def in_place() -> Any:
-        result = func(buffer, colours[0], colours[1], out=buffer)
-        colours.reverse()
-        return result
-
-    return in_place
+    return in_place_calls(func, image, OLD, NEW, tolerance=tolerance)
 
 
 def copy_call(case: Case) -> Callable[[], Any]:

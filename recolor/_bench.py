@@ -88,11 +88,12 @@ def run_bench(args: argparse.Namespace) -> int:
                     tolerance=tolerance,
                     repeat=args.repeat,
                     techniques=args.techniques,
+                    in_place=args.in_place,
                     on_round=lambda: progress.update(1),
                 )
             except (TypeError, ValueError) as error:
                 raise CommandError(str(error)) from None
-    _print_bench(results, args.threads)
+    _print_bench(results, args.threads, in_place=args.in_place)
     if args.json is not None:
         _write_text_atomically(
             args.json, json.dumps(_bench_json(results, args), indent=1) + "\n", force=args.force
@@ -129,14 +130,15 @@ def _bench_images(args: argparse.Namespace) -> list[tuple[str, np.ndarray[Any, A
     ]
 
 
-def _print_bench(results: list[RaceResult], threads: int | None) -> None:
+def _print_bench(results: list[RaceResult], threads: int | None, *, in_place: bool) -> None:
     cores = (
         f"{threads} thread{'s' if threads != 1 else ''}"
         if threads
         else f"all {available_cores()} cores"
     )
+    how = ", in place" if in_place else ""
     for size in dict.fromkeys((r.width, r.height) for r in results):
-        print(f"\n{size[0]}x{size[1]} ({cores}):")
+        print(f"\n{size[0]}x{size[1]} ({cores}{how}):")
         rows = [("technique", "median", "MP/s", "x fastest", "x copy", "CPU")]
         for r in results:
             if (r.width, r.height) != size:
@@ -167,6 +169,7 @@ def _bench_json(results: list[RaceResult], args: argparse.Namespace) -> dict[str
         "cores": available_cores(),
         "threads": args.threads,
         "repeat": args.repeat,
+        "in_place": args.in_place,
         "results": [result.as_dict() for result in results],
     }
 

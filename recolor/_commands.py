@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--threads", type=positive_int, help="cap OpenCV's and numba's threads")
     bench.add_argument(
+        "--in-place",
+        action="store_true",
+        help="recolour in place (out=image), old to new and back on alternate calls",
+    )
+    bench.add_argument(
         "--repeat", type=positive_int, default=5, help="rounds per technique (default 5)"
     )
     bench.add_argument("--json", type=Path, help="also write the results as JSON here")

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from recolor._registry import TECHNIQUES
 from recolor.timing import time_interleaved
 
-__all__ = ["COPY", "RaceResult", "race", "slow_loops_skipped"]
+__all__ = ["COPY", "RaceResult", "in_place_calls", "race", "slow_loops_skipped"]
 
 #: The reference row: numpy.copy of the same image, the memory-bandwidth floor.
 COPY = "numpy.copy"
@@ -69,6 +69,30 @@ def slow_loops_skipped(
     ]
 
 
+def in_place_calls(
+    func: Callable[..., Any],
+    image: npt.NDArray[np.uint8],
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+) -> Callable[[], Any]:
+    """Calls of ``func`` that recolour a copy of ``image`` in place, ``old`` to ``new`` and back.
+
+    Alternating keeps every call's work alike: after one call no pixel is
+    ``old`` any more, and the next would find nothing to write.
+    """
+    buffer = image.copy()
+    colours = [old, new]
+
+    def recolor_in_place() -> Any:
+        result = func(buffer, colours[0], colours[1], tolerance=tolerance, out=buffer)
+        colours.reverse()
+        return result
+
+    return recolor_in_place
+
+
 def race(
     image: npt.NDArray[np.uint8],
     old: Any,
@@ -77,15 +101,25 @@ def race(
     tolerance: Any = 0,
     repeat: int = 5,
     techniques: Sequence[str] | None = None,
+    in_place: bool = False,
     on_round: Callable[[], object] | None = None,
 ) -> list[RaceResult]:
-    """Time the available techniques (or those named) and numpy.copy on ``image``, fastest first."""
+    """Time the available techniques (or those named) and numpy.copy on ``image``, fastest first.
+
+    With ``in_place``, each technique recolours a copy of ``image`` in place
+    (``out=``), from ``old`` to ``new`` and back on alternate calls.
+    """
     skipped = set(slow_loops_skipped(image, techniques))
     calls: dict[str, Callable[[], Any]] = {COPY: lambda: np.copy(image)}
     for name, technique in TECHNIQUES.items():
         chosen = techniques is None or name in techniques
         if chosen and technique.available and name not in skipped:
-            calls[name] = functools.partial(technique.func, image, old, new, tolerance=tolerance)
+            if in_place:
+                calls[name] = in_place_calls(technique.func, image, old, new, tolerance=tolerance)
+            else:
+                calls[name] = functools.partial(
+                    technique.func, image, old, new, tolerance=tolerance
+                )
     # Techniques disturb each other here (the gate times each in its own
     # process): settle absorbs what the previous one left behind.
     timings = time_interleaved(

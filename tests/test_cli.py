@@ -357,6 +357,32 @@ def test_bench_races_only_the_techniques_named(capsys: pytest.CaptureFixture[str
     assert set(rows) - {"technique", "CPU:"} == {"numpy.copy", "numpy_mask", "opencv_native"}
 
 
+def test_bench_in_place_races_every_technique_recolouring_its_own_buffer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "race.json"
+    args = ["bench", "--in-place", "--size", "32x24", "--repeat", "1", "--json", str(report)]
+    assert main(args) == 0
+    assert re.search(r"^32x24 \(all \d+ cores, in place\):$", capsys.readouterr().out, re.M)
+    written = json.loads(report.read_text())
+    assert written["in_place"] is True
+    available = {t.name for t in recolor.TECHNIQUES.values() if t.available}
+    assert {r["technique"] for r in written["results"]} == available | {"numpy.copy"}
+
+
+def test_in_place_calls_recolour_one_buffer_back_and_forth() -> None:
+    from recolor._race import in_place_calls
+
+    image = recolor.sample_image(8, 6)
+    call = in_place_calls(recolor.numpy_mask, image, OLD, NEW)
+    first = call().copy()
+    assert_image_equal(first, reference_recolor(image, OLD, NEW))
+    second = call()
+    # Back to OLD: the pixels that were OLD are again, and the others never changed.
+    assert_image_equal(second, reference_recolor(first, NEW, OLD))
+    assert not np.shares_memory(second, image)  # the caller's image is never the buffer
+
+
 def test_bench_on_the_users_own_image_at_two_sizes_with_a_plot(
     portrait: Path, tmp_path: Path
 ) -> None:
