@@ -21,10 +21,13 @@ from recolor._rent import RentOrBuy
 __all__ = ["recolor_frame"]
 
 # Measured on 2 cores of an AMD EPYC (README, "Choosing a technique"): numpy's
-# import in a fresh process, and what the numpy path (numpy_packed, the
-# changed-pixel count and the conversions to and from arrays: 0.6 ms at 998x998)
-# saves per pixel against Pillow's own operations (7.2 ms).
-_NUMPY = RentOrBuy("numpy", price_seconds=0.06, saved_seconds_per_pixel=6.6e-9)
+# import and recolor's modules that need it, 57-85 ms in a process that has
+# Pillow; the numpy path (the conversions to and from arrays, the technique and
+# the count of changed pixels) against Pillow's own operations, per frame:
+# 16.8 against 64.7 us at 4x4, 0.60 against 4.10 ms at 998x998.
+_NUMPY = RentOrBuy(
+    "numpy", price_seconds=0.075, saved_seconds_per_pixel=3.5e-9, saved_seconds_per_call=48e-6
+)
 
 
 def recolor_frame(

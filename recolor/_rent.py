@@ -27,12 +27,21 @@ class RentOrBuy:
         What that import costs a process.
     saved_seconds_per_pixel : float
         What the faster path saves on each pixel of work.
+    saved_seconds_per_call : float, optional
+        What it saves on each call besides, whatever the size.
     """
 
-    def __init__(self, module: str, price_seconds: float, saved_seconds_per_pixel: float) -> None:
+    def __init__(
+        self,
+        module: str,
+        price_seconds: float,
+        saved_seconds_per_pixel: float,
+        saved_seconds_per_call: float = 0.0,
+    ) -> None:
         self.module = module
         self.price_seconds = price_seconds
         self.saved_seconds_per_pixel = saved_seconds_per_pixel
+        self.saved_seconds_per_call = saved_seconds_per_call
         self.unpaid_seconds = 0.0
 
     def worth_buying(self, pixels: int, count: bool = True) -> bool:
@@ -40,5 +49,6 @@ class RentOrBuy:
         if self.unpaid_seconds >= self.price_seconds or self.module in sys.modules:
             return True
         if count:
-            self.unpaid_seconds += pixels * self.saved_seconds_per_pixel
+            saved = self.saved_seconds_per_call + pixels * self.saved_seconds_per_pixel
+            self.unpaid_seconds += saved
         return False
