@@ -31,6 +31,10 @@ _EXACT, _EXACT_LARGE = "numpy_packed", "opencv_native"
 # Below this many pixels, starting numba's thread pool costs more than the
 # second core gains, so the serial kernel wins.
 _PARALLEL_MIN_PIXELS = 512 * 512
+# Below this many, numpy_packed's two numpy calls cost less than crossing into
+# numba: 2.8 against 3.0 us a call at 8x8, 3.4 against 3.2 at 32x32
+# (`python -m benchmarks.call_overhead --size N`, AMD EPYC).
+_COMPILED_MIN_PIXELS = 512
 
 # numba's kernels cost a process a one-time load (from numba's on-disk cache;
 # a compile when the cache is cold), and then save time on every call: rent or
@@ -174,7 +178,7 @@ def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
     if not exact or channels == 3:
         return TECHNIQUES[_RANGES]
     pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
-    if _KERNELS.worth_buying(pixels, count):
+    if pixels >= _COMPILED_MIN_PIXELS and _KERNELS.worth_buying(pixels, count):
         compiled = TECHNIQUES[_COMPILED[0] if pixels >= _PARALLEL_MIN_PIXELS else _COMPILED[1]]
         if compiled.available:
             return compiled

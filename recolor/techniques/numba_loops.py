@@ -103,13 +103,14 @@ def _run(
     target = request.out_pixels()
     packed = packed_words(request)
     if packed is not None:
-        words = packed.words[:, :, 0]  # the kernels take (H, W)
+        # The kernels take (H, W) words and scalar colours.
+        words, old_word, new_word = packed.words[:, :, 0], packed.old[()], packed.new[()]
         if request.in_place:
             # words is a view of the image, which is out: write only the matches.
-            in_place_kernel(words, packed.old, packed.new)
+            in_place_kernel(words, old_word, new_word)
             return request.written_to_out()
         out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
-        words_kernel(words, packed.old, packed.new, out.view(words.dtype)[:, :, 0])
+        words_kernel(words, old_word, new_word, out.view(words.dtype)[:, :, 0])
     else:
         out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
         ranges_kernel(

@@ -96,7 +96,7 @@ def numpy_packed(
     packed = packed_words(request)
     if packed is None:
         return request.finish(_mask_recolor(request))
-    target = request.out_pixels()
+    target = None if request.out is None else request.out_pixels()
     words_out = None if target is None else target.view(packed.words.dtype)
     matches = np.equal(packed.words, packed.old)
     if matches.size <= _FEW_PIXELS:
