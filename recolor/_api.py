@@ -167,7 +167,6 @@ def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
     that technique refuses them with the contract's error.
     """
     shape: tuple[int, ...] = getattr(image, "shape", (0, 0))
-    channels = shape[2] if len(shape) == 3 else 1
     if type(tolerance) is int:  # the common case, without numpy's conversion
         exact = tolerance == 0
     else:
@@ -175,10 +174,14 @@ def _choose(image: Any, tolerance: Any, *, count: bool = True) -> Technique:
             exact = not np.any(tolerance)
         except (TypeError, ValueError):
             exact = False
-    if not exact or channels == 3:
+    if len(shape) < 2:
+        return TECHNIQUES[_EXACT]  # not an image: it refuses it with the contract's error
+    if not exact or (len(shape) == 3 and shape[2] == 3):
         return TECHNIQUES[_RANGES]
-    pixels = shape[0] * shape[1] if len(shape) >= 2 else 0
-    if pixels >= _COMPILED_MIN_PIXELS and _KERNELS.worth_buying(pixels, count):
+    pixels = shape[0] * shape[1]
+    if pixels < _COMPILED_MIN_PIXELS:
+        return TECHNIQUES[_EXACT]
+    if _KERNELS.worth_buying(pixels, count):
         compiled = TECHNIQUES[_COMPILED[0] if pixels >= _PARALLEL_MIN_PIXELS else _COMPILED[1]]
         if compiled.available:
             return compiled
