@@ -22,7 +22,6 @@ import numpy.typing as npt
 from benchmarks.yardsticks import COPY as COPY  # the copy reference case, named here too
 from benchmarks.yardsticks import yardstick_call
 from recolor import BACKGROUND, TECHNIQUES, Technique, sample_image, thread_limit
-from recolor._race import in_place_calls
 from recolor._sample import ORIGINAL_REPLACEMENT
 from recolor._threads import available_cores
 from recolor.testing import reference_recolor, require_available
@@ -241,6 +240,10 @@ def call_for(case: Case) -> Callable[[], Any]:
     tolerance = case.tolerance
     if not case.in_place:
         return lambda: func(image, OLD, NEW, tolerance=tolerance)
+    # Imported here: a worker may run this code on another commit's recolor
+    # (--recolor-compare), which has in-place cases only if it has this too.
+    from recolor._race import in_place_calls
+
     return in_place_calls(func, image, OLD, NEW, tolerance=tolerance)
 
 
