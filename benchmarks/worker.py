@@ -25,10 +25,11 @@ def main() -> None:
     if request.get("recolor_root"):
         sys.path.insert(0, request["recolor_root"])
 
-    from benchmarks.cases import Case, provide_image
+    from benchmarks.cases import Case, load_technique, provide_image
     from benchmarks.measure import measure_ratios
 
     case = Case(**request["case"])
+    load_technique(case)
     image = np.empty((case.size, case.size, 4), dtype=np.uint8)
     stdin = typing.cast(io.BufferedReader, sys.stdin.buffer)
     if stdin.readinto(image.reshape(-1).data) != image.nbytes:
