@@ -136,7 +136,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
         from recolor import __version__
 
-        parser.exit(message=f"recolor {__version__}\n")
+        print(f"recolor {__version__}")  # to stdout, as argparse's own version action does
+        parser.exit()
 
 
 class _TechniqueNames:

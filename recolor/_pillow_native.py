@@ -1,6 +1,6 @@
 """Recolour a Pillow image with Pillow's own operations, without numpy.
 
-numpy's import costs a fresh process about 0.05 s, more than these take on a
+numpy's import costs a fresh process 57 to 85 ms, more than these take on a
 megapixel, so the command line recolours its first images this way (README,
 "Choosing a technique"); ``pil_band_masks`` is the registered technique.
 """

@@ -299,6 +299,15 @@ def _truncated_png() -> bytes:
     return buffer.getvalue()[:200]
 
 
+def test_version_goes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    captured = capsys.readouterr()
+    assert re.fullmatch(r"recolor \S+\n", captured.out)
+    assert captured.err == ""
+
+
 def test_parse_color() -> None:
     assert parse_color("#0503C0") == (5, 3, 192)
     assert parse_color("7") == (7,)
