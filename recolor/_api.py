@@ -120,6 +120,10 @@ def recolor(
     >>> out[0, 0].tolist()
     [5, 3, 192, 255]
     """
+    if technique is None and type(image) is np.ndarray:
+        # The common call, in fewest steps. Chosen from the shape and tolerance
+        # alone: the technique validates, once.
+        return _choose(image, tolerance).func(image, old, new, tolerance=tolerance, out=out)
     chosen = None if technique is None else _named_technique(technique)
     if type(image) is not np.ndarray and isinstance(image, Image.Image):
         if out is not None:

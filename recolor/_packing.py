@@ -46,7 +46,17 @@ def packed_words(request: Request) -> PackedPixels | None:
         if strides[2] != 1 or strides[1] != pixels.shape[2]:
             pixels = np.ascontiguousarray(pixels)
     # Both colours from one cache, and no keywords: this runs on every call.
-    return PackedPixels._make((pixels.view(word_dtype), *_words(request.old, request.new)))
+    global _last_words
+    old, new = request.old, request.new
+    last = _last_words
+    if last is None or old is not last[0] or new is not last[1]:
+        last = _last_words = (old, new, *_words(old, new))
+    return PackedPixels._make((pixels.view(word_dtype), last[2], last[3]))
+
+
+# The last colours packed, by identity: validation hands the same tuples over
+# call after call, and an identity test costs half the cache's lookup.
+_last_words: tuple[Any, Any, Any, Any] | None = None
 
 
 @functools.lru_cache(maxsize=1024)

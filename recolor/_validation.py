@@ -121,23 +121,25 @@ def validate_request(
     )
     if len(shape) == 3 and shape[2] in _ALLOWED_CHANNELS and shape[0] > 0 and shape[1] > 0:
         pixels = image  # (H, W, C) uint8: what _check_image would accept and return as it is
+        channels = shape[2]
     else:
         pixels = _check_image(image)
+        shape, channels = image.shape, pixels.shape[2]
     last = _last_checked
     if (
         last is not None
         and old is last[0]
         and new is last[1]
         and tolerance is last[2]
-        and pixels.shape[2] == last[3]
+        and channels == last[3]
     ):
         colours = last[4]
     else:
-        colours = _checked_colours(old, new, tolerance, pixels.shape[2])
+        colours = _checked_colours(old, new, tolerance, channels)
     in_place = out is not None and _check_out(out, image)
     # _make skips the named tuple's Python-level __new__: on a tiny image that is
     # a tenth of the call.
-    return Request._make((pixels, image.shape, *colours, out, in_place))
+    return Request._make((pixels, shape, *colours, out, in_place))
 
 
 _Colours = tuple[

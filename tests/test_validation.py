@@ -9,6 +9,7 @@ import pytest
 
 import recolor
 from recolor import TECHNIQUES
+from recolor.testing import require_available
 
 RGBA = np.zeros((4, 5, 4), dtype=np.uint8)
 RGB = np.zeros((4, 5, 3), dtype=np.uint8)
@@ -212,3 +213,20 @@ def test_a_pillow_image_takes_no_out() -> None:
 
     with pytest.raises(TypeError, match=r"out works with numpy arrays"):
         recolor.recolor(Image.new("RGBA", (5, 4)), OLD, NEW, out=RGBA.copy())
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+def test_colours_checked_before_do_not_vouch_for_an_equal_tuple_of_other_types(
+    name: str,
+) -> None:
+    # Validation remembers the colour objects it last accepted; (False, 0, 0, 0) equals
+    # (0, 0, 0, 0) and hashes alike, but is another object, and a bool is no colour.
+    technique = require_available(TECHNIQUES[name])
+    image = recolor.sample_image(4, 4)
+    accepted = (0, 0, 0, 0)
+    technique.func(image, accepted, (5, 3, 192, 255))
+    technique.func(image, accepted, (5, 3, 192, 255))  # the remembered objects
+    with pytest.raises(TypeError, match=r"old must contain integers, got False"):
+        technique.func(image, (False, 0, 0, 0), (5, 3, 192, 255))
+    with pytest.raises(ValueError, match=r"old must have 3 values"):
+        technique.func(image[:, :, :3], accepted, (5, 3, 192))

@@ -96,32 +96,33 @@ def numpy_packed(
     packed = packed_words(request)
     if packed is None:
         return request.finish(_mask_recolor(request))
+    words, old_word, new_word = packed
     target = None if request.out is None else request.out_pixels()
-    words_out = None if target is None else target.view(packed.words.dtype)
-    matches = np.equal(packed.words, packed.old)
+    words_out = None if target is None else target.view(words.dtype)
+    matches = np.equal(words, old_word)
     if matches.size <= _FEW_PIXELS:
         # Fewer numpy calls: on a small image their fixed cost is most of the time.
         if words_out is None:
-            words_out = packed.words.copy()
-        elif not request.in_place:
-            np.copyto(words_out, packed.words)
-        words_out[matches] = packed.new
-        if target is not None:
-            return request.written_to_out()
-        return request.finish(words_out.view(np.uint8))
+            words_out = words.copy()
+            words_out[matches] = new_word
+            return request.finish(words_out.view(np.uint8))
+        if not request.in_place:
+            np.copyto(words_out, words)
+        words_out[matches] = new_word
+        return request.written_to_out()
     # out = words ^ (match * (old ^ new)): four passes that numpy runs as
     # SIMD loops, where np.where or a masked assignment branch on every pixel
     # and are 3x slower (README, "Speed"). The match is widened to a word
     # through uint8: numpy's uint8 -> uint32 cast is vectorised, its bool ->
     # uint32 cast and a compare straight into words (a buffered cast) are not.
-    flips = matches.view(np.uint8).astype(packed.words.dtype)
-    np.multiply(flips, packed.old ^ packed.new, out=flips)
+    flips = matches.view(np.uint8).astype(words.dtype)
+    np.multiply(flips, old_word ^ new_word, out=flips)
     # Into out when there is one (in place too: a ufunc reads each word before it writes
     # it). A masked write into the image is no faster here: half the pixels match.
     if words_out is None:
-        np.bitwise_xor(flips, packed.words, out=flips)
+        np.bitwise_xor(flips, words, out=flips)
         return request.finish(flips.view(np.uint8))
-    np.bitwise_xor(flips, packed.words, out=words_out)
+    np.bitwise_xor(flips, words, out=words_out)
     return request.written_to_out()
 
 
