@@ -10,6 +10,7 @@ from PIL import Image
 import recolor
 from recolor import TECHNIQUES
 from recolor.testing import assert_image_equal, reference_recolor, require_available
+from tests.processes import fresh_python
 
 OLD = (0, 0, 0, 0)
 NEW = (5, 3, 192, 255)
@@ -126,20 +127,9 @@ def test_thread_limit_refuses_bad_counts(threads) -> None:
         recolor.set_thread_limit(threads)
 
 
-def _fresh_python(script: str) -> str:
-    """Run ``script`` in a new interpreter (no kernels loaded yet); its stdout."""
-    import subprocess
-    import sys
-
-    completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    return completed.stdout.strip()
-
-
 def test_one_image_never_waits_for_numbas_kernels() -> None:
     pytest.importorskip("numba")
-    chosen = _fresh_python(
+    chosen = fresh_python(
         "import sys, recolor\n"
         "image = recolor.sample_image(998, 998)\n"
         "recolor.recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
@@ -151,7 +141,7 @@ def test_one_image_never_waits_for_numbas_kernels() -> None:
 
 def test_enough_work_pays_for_the_kernels_and_then_gets_them() -> None:
     pytest.importorskip("numba")
-    chosen = _fresh_python(
+    chosen = fresh_python(
         "import recolor\n"
         "from recolor import _api\n"
         "image = recolor.sample_image(998, 998)\n"
@@ -170,7 +160,7 @@ def test_enough_work_pays_for_the_kernels_and_then_gets_them() -> None:
 
 def test_kernels_already_loaded_are_used_from_the_first_call_but_not_on_tiny_images() -> None:
     pytest.importorskip("numba")
-    chosen = _fresh_python(
+    chosen = fresh_python(
         "import recolor\n"
         "image = recolor.sample_image(64, 64)\n"
         "recolor.numba_serial(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"
@@ -183,7 +173,7 @@ def test_kernels_already_loaded_are_used_from_the_first_call_but_not_on_tiny_ima
 
 
 def test_an_exact_match_by_default_never_imports_opencv_and_a_cap_reaches_it_later() -> None:
-    imported = _fresh_python(
+    imported = fresh_python(
         "import sys, recolor\n"
         "image = recolor.sample_image(64, 64)\n"
         "recolor.recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ from recolor import _frames
 from recolor._colors import match_bounds
 from recolor._pillow_native import recolor_image
 from recolor.testing import assert_image_equal, reference_recolor
+from tests.processes import fresh_python
 
 MODES = {"L": 1, "RGB": 3, "RGBA": 4}
 
@@ -57,46 +56,36 @@ def test_the_pillow_path_and_the_numpy_path_agree_on_pixels_and_count(
     assert by_pillow.mode == by_numpy.mode == mode
 
 
-def _fresh_python(script: str, *args: str) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
-    )
-    return completed.stdout.strip()
-
-
-def test_one_image_through_apply_never_imports_numpy(tmp_path: Path) -> None:
+def _apply_in_a_fresh_process(tmp_path: Path, size: int, *options: str) -> str:
+    """`recolor apply` on the sample at ``size`` in a new interpreter: its status, and
+    whether numpy got imported."""
     source = tmp_path / "portrait.png"
-    Image.fromarray(recolor.sample_image(998, 998)).save(source)
-    imported = _fresh_python(
+    Image.fromarray(recolor.sample_image(size, size)).save(source)
+    printed = fresh_python(
         "import sys\n"
         "from recolor.cli import main\n"
-        "status = main(['apply', sys.argv[1], sys.argv[2]])\n"
+        "status = main(['apply', *sys.argv[1:]])\n"
         "print(status, 'numpy' in sys.modules)",
         str(source),
         str(tmp_path / "out.png"),
+        *options,
     )
-    assert imported.splitlines()[-1] == "0 False"
+    return printed.splitlines()[-1]
+
+
+def test_one_image_through_apply_never_imports_numpy(tmp_path: Path) -> None:
+    assert _apply_in_a_fresh_process(tmp_path, 998) == "0 False"
     expected = reference_recolor(recolor.sample_image(998, 998), (0, 0, 0, 0), (5, 3, 192, 255))
     with Image.open(tmp_path / "out.png") as written:
         assert_image_equal(np.asarray(written), expected)
 
 
 def test_a_named_technique_runs_through_numpy(tmp_path: Path) -> None:
-    source = tmp_path / "portrait.png"
-    Image.fromarray(recolor.sample_image(20, 20)).save(source)
-    imported = _fresh_python(
-        "import sys\n"
-        "from recolor.cli import main\n"
-        "main(['apply', sys.argv[1], sys.argv[2], '--technique', 'numpy_mask'])\n"
-        "print('numpy' in sys.modules)",
-        str(source),
-        str(tmp_path / "out.png"),
-    )
-    assert imported.splitlines()[-1] == "True"
+    assert _apply_in_a_fresh_process(tmp_path, 20, "--technique", "numpy_mask") == "0 True"
 
 
 def test_enough_pixels_pay_for_numpy_and_then_get_it() -> None:
-    chosen = _fresh_python(
+    chosen = fresh_python(
         "import sys\n"
         "from PIL import Image\n"
         "from recolor import _frames, _pillow_native\n"
