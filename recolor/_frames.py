@@ -1,7 +1,8 @@
 """One frame of an image file recoloured for the command line: by Pillow alone, or with numpy.
 
-A fresh process has not imported numpy, and its import (about 0.06 s) costs
-more than Pillow's own operations take on a megapixel. So the first frames are
+A fresh process has not imported numpy, and its import (57 to 85 ms, with
+recolor's modules that need it) costs more than Pillow's own operations take
+on a megapixel (4 ms). So the first frames are
 recoloured by Pillow (recolor._pillow_native), counting what numpy would have
 saved; once that pays for the import, numpy and the registry's fastest
 technique take over (README, "Choosing a technique"). A named technique

@@ -107,7 +107,9 @@ def pil_band_masks(
     uses it for its first images, before numpy's import has paid for itself.
     """
     request = validate_request(image, old, new, tolerance, out)
-    recoloured, _ = recolor_image(_to_pillow(request), request.lower, request.upper, request.new)
+    # recolor_image reads its image and paints a copy: no copy of our own first.
+    pixels = _pillow_view(request)
+    recoloured, _ = recolor_image(pixels, request.lower, request.upper, request.new)
     return _from_pillow(recoloured, request)
 
 
@@ -118,10 +120,18 @@ def _flattened_data(canvas: Image.Image) -> Any:
 
 
 def _to_pillow(request: Request) -> Image.Image:
-    # fromarray copies, so the caller's image is never touched; a single
-    # channel goes in as mode "L", which wants a 2-D array.
+    """The pixels as a Pillow image of their own, for a technique that writes to it."""
+    return _pillow_view(request).copy()
+
+
+def _pillow_view(request: Request) -> Image.Image:
+    """The pixels as a read-only Pillow image, which may share the caller's memory.
+
+    fromarray shares a C-contiguous array's buffer; a single channel goes in
+    as mode "L", which wants a 2-D array.
+    """
     pixels = request.pixels[:, :, 0] if request.channels == 1 else request.pixels
-    return Image.fromarray(np.ascontiguousarray(pixels)).copy()
+    return Image.fromarray(np.ascontiguousarray(pixels))
 
 
 def _from_pillow(canvas: Image.Image, request: Request) -> npt.NDArray[np.uint8]:
