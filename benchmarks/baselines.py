@@ -6,9 +6,14 @@ to the machine that measured it, named by :func:`machine_name`, and recording
 on another machine adds that machine's baseline and leaves the others alone,
 as pytest-benchmark keeps one folder per machine.
 
-Format 2 keeps each worker process's rounds as a list of its own, so the
-process, the unit the gate decides on, is written down rather than derived
-from a constant that may change.
+Each worker process's rounds are a list of their own, so the process, the
+unit the gate decides on, is written down rather than derived from a
+constant that may change. Format 3 adds, per case, the identity of the
+protocol that measured it (benchmarks/instrument/protocol.py; each
+machine's table ``protocols`` spells them out) and the yardstick's seconds
+per call in each process, which the gate checks before it judges. A case
+of format 2 is read as measured by an unrecorded protocol: it is kept,
+and not judged, until its machine re-records it.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recolor._atomic import atomic_write
 
-FORMAT = 2
+FORMAT = 3
+#: Older formats still read: their cases have no protocol, so nothing judges by them.
+READABLE_FORMATS = (2, FORMAT)
 DEFAULT_PATH = Path(__file__).with_name("baseline.json")
 RECORD_COMMAND = "python -m pytest --benchmark-only --recolor-record-baseline"
 
@@ -67,14 +74,25 @@ class CaseBaseline:
     #: The library versions the case was recorded with: a partial re-record
     #: (``-k``) changes them for its own cases only.
     versions: dict[str, Any] | None = None
+    #: The identity of the protocol that measured it; None before format 3.
+    protocol: str | None = None
+    #: The yardstick's median seconds per call in each process, and the
+    #: bandwidth probe's where the yardstick copies (None before format 3).
+    yardstick_seconds: tuple[float, ...] | None = None
+    probe_seconds: tuple[float, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "technique": self.technique,
             "yardstick": self.yardstick,
             "measured_as": self.measured_as,
+            "protocol": self.protocol,
             "processes": [list(process) for process in self.processes],
         }
+        for name in ("yardstick_seconds", "probe_seconds"):
+            value = getattr(self, name)
+            if value is not None:
+                entry[name] = list(value)
         if self.versions is not None:
             entry["versions"] = dict(self.versions)
         return entry
@@ -85,6 +103,8 @@ class MachineBaseline:
     name: str
     facts: dict[str, Any]
     cases: dict[str, CaseBaseline]
+    #: Every protocol a case of this machine names, by identity.
+    protocols: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _advice(path: Path) -> str:
@@ -107,7 +127,7 @@ def load(path: Path) -> dict[str, MachineBaseline]:
                 "it is in format 1, which mixed every process's rounds and held one machine; "
                 f"this version reads format {FORMAT}"
             )
-        if data.get("format") != FORMAT or not isinstance(data.get("machines"), dict):
+        if data.get("format") not in READABLE_FORMATS or not isinstance(data.get("machines"), dict):
             raise ValueError(f"expected format {FORMAT} with a 'machines' table")
         machines = {name: _machine(name, entry) for name, entry in data["machines"].items()}
         if not machines:
@@ -125,9 +145,35 @@ def _machine(name: str, entry: Any) -> MachineBaseline:
     cases = entry.get("cases")
     if not isinstance(cases, dict) or not cases:
         raise ValueError(f"machine {name!r} has no cases")
+    protocols = entry.get("protocols", {})
+    if not isinstance(protocols, dict) or not all(isinstance(p, dict) for p in protocols.values()):
+        raise ValueError(f"machine {name!r}: protocols must be a table of tables")
     return MachineBaseline(
-        name, entry["facts"], {key: _case(name, key, value) for key, value in cases.items()}
+        name,
+        entry["facts"],
+        {key: _case(name, key, value) for key, value in cases.items()},
+        protocols,
     )
+
+
+def _positive_numbers(where: str, name: str, values: Any) -> tuple[float, ...] | None:
+    if values is None:
+        return None
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"{where}: {name} must be a non-empty list of numbers")
+    for value in values:
+        _check_positive(where, value)
+    return tuple(float(value) for value in values)
+
+
+def _check_positive(where: str, value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{where}: every ratio must be a finite number > 0, got {value!r}")
 
 
 def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
@@ -144,22 +190,22 @@ def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
         if not isinstance(process, list) or not process:
             raise ValueError(f"{where}: every process must be a non-empty list of ratios")
         for value in process:
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or value <= 0
-            ):
-                raise ValueError(f"{where}: every ratio must be a finite number > 0, got {value!r}")
+            _check_positive(where, value)
     versions = entry.get("versions")
     if versions is not None and not isinstance(versions, dict):
         raise ValueError(f"{where}: versions must be a table, got {versions!r}")
+    protocol = entry.get("protocol")
+    if protocol is not None and not isinstance(protocol, str):
+        raise ValueError(f"{where}: protocol must be a string, got {protocol!r}")
     return CaseBaseline(
         entry["technique"],
         entry["yardstick"],
         entry["measured_as"],
         tuple(tuple(float(value) for value in process) for process in processes),
         versions,
+        protocol,
+        _positive_numbers(where, "yardstick_seconds", entry.get("yardstick_seconds")),
+        _positive_numbers(where, "probe_seconds", entry.get("probe_seconds")),
     )
 
 
@@ -171,22 +217,34 @@ def versions_of(facts: Mapping[str, Any]) -> dict[str, Any]:
     return {name: facts.get(name) for name in VERSION_FACTS}
 
 
-def write(path: Path, machine: str, facts: dict[str, Any], cases: dict[str, CaseBaseline]) -> None:
+def write(
+    path: Path,
+    machine: str,
+    facts: dict[str, Any],
+    cases: dict[str, CaseBaseline],
+    protocols: Mapping[str, dict[str, Any]],
+) -> None:
     """Merge ``cases`` into ``machine``'s baseline, atomically; other machines are kept.
 
-    A baseline file that is there but unusable is not replaced by the few
-    cases of a partial (``-k``) recording: that would lose the others.
+    ``protocols`` spells out, by identity, the protocols the new cases name;
+    a machine keeps only the protocols its cases still name. A baseline file
+    that is there but unusable is not replaced by the few cases of a partial
+    (``-k``) recording: that would lose the others.
     """
     machines = load(path) if path.exists() else {}
     previous = machines.get(machine)
     merged = {**(previous.cases if previous else {}), **cases}
-    machines[machine] = MachineBaseline(machine, facts, merged)
+    known = {**(previous.protocols if previous else {}), **protocols}
+    named = {case.protocol for case in merged.values()}
+    kept = {identity: known[identity] for identity in sorted(known) if identity in named}
+    machines[machine] = MachineBaseline(machine, facts, merged, kept)
     data = {
         "format": FORMAT,
         "recorded_with": RECORD_COMMAND,
         "machines": {
             name: {
                 "facts": entry.facts,
+                "protocols": entry.protocols,
                 "cases": {key: case.as_dict() for key, case in sorted(entry.cases.items())},
             }
             for name, entry in sorted(machines.items())

@@ -57,8 +57,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cases import Case
+from benchmarks.instrument import protocol
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The modules whose code decides what a count is: the worker, this module,
+#: the calls it counts, and the slowdown's filler.
+COST_MODULES = tuple(
+    ROOT / "benchmarks" / name
+    for name in ("cost_worker.py", "cost.py", "calls.py", "cost_slowdown.py")
+)
 
 #: The simulated caches: size in bytes, associativity, line size. A common
 #: x86-64 shape, fixed so that a count does not depend on the host's caches.
@@ -152,6 +159,25 @@ def worker_environment() -> dict[str, str]:
         "NUMBA_CPU_FEATURES": "",
         "NUMBA_CACHE_DIR": str(NUMBA_CACHE),
     }
+
+
+#: Entries of the worker's environment that name this machine's folders, not a setting.
+_LOCAL_ENVIRONMENT = ("PATH", "HOME", "NUMBA_CACHE_DIR")
+
+
+@cache
+def cost_protocol() -> dict[str, Any]:
+    """This tree's cost protocol: its counting code, the worker's environment and the calls."""
+    settings = {
+        "environment": {
+            name: value
+            for name, value in worker_environment().items()
+            if name not in _LOCAL_ENVIRONMENT
+        },
+        "warmup_calls": WARMUP_CALLS,
+        "counted_calls": COUNTED_CALLS,
+    }
+    return protocol.protocol(ROOT, COST_MODULES, settings)
 
 
 def valgrind_command(out_dir: Path) -> list[str]:

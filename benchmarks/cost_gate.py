@@ -6,6 +6,11 @@ for other versions. So every case in the baseline carries the versions that
 produced it, and a case counted with other versions is reported as not
 comparable rather than judged. Against a git ref (``--recolor-compare``) both
 sides are counted in one session, with the same versions, and always judged.
+
+Format 2 adds the identity of the protocol that counted each case
+(benchmarks/instrument/protocol.py; the file's ``protocols`` table spells
+them out): a case counted by another protocol is not comparable either.
+A case of format 1 has none, and is not judged until re-recorded.
 """
 
 from __future__ import annotations
@@ -18,11 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cases import Case
-from benchmarks.cost import CACHE_MODEL, L1_MISS_CYCLES, LL_MISS_CYCLES, Cost, valgrind_version
+from benchmarks.cost import (
+    CACHE_MODEL,
+    L1_MISS_CYCLES,
+    LL_MISS_CYCLES,
+    Cost,
+    cost_protocol,
+    valgrind_version,
+)
+from benchmarks.instrument import protocol
 from benchmarks.machine import cpu_model, machine_facts
 from recolor._atomic import atomic_write
 
-FORMAT = 1
+FORMAT = 2
+#: Format 1 is still read: its cases name no protocol, so nothing is judged by them.
+READABLE_FORMATS = (1, FORMAT)
 DEFAULT_BASELINE = Path(__file__).with_name("cost_baseline.json")
 COST_COMMAND = "python -m pytest --recolor-cost"
 RECORD_COMMAND = f"{COST_COMMAND} --recolor-record-cost-baseline"
@@ -68,12 +83,20 @@ def _restore_advice(path: Path) -> str:
 
 def load(path: Path) -> dict[str, dict[str, Any]]:
     """Every case of the baseline, checked as a whole; CostBaselineError with advice."""
+    return load_with_protocols(path)[0]
+
+
+def load_with_protocols(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The baseline's cases and its protocols by identity; CostBaselineError with advice."""
     if not path.exists():
         raise FileNotFoundError(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
             raise ValueError(f"expected a JSON object with format {FORMAT}")
+        protocols = data.get("protocols", {})
+        if not isinstance(protocols, dict):
+            raise ValueError("protocols must be a table")
         if any(data.get(name) != value for name, value in _MODEL.items()):
             raise ValueError("it was counted with another cache model or cycle formula")
         cases = data.get("cases")
@@ -85,7 +108,7 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
         raise CostBaselineError(
             f"the cost baseline {path} is unusable ({error}). {_restore_advice(path)}"
         ) from error
-    return cases
+    return cases, protocols
 
 
 def _check_entry(key: str, entry: Any) -> None:
@@ -106,7 +129,12 @@ def _check_entry(key: str, entry: Any) -> None:
 def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
     """A baseline entry: the counts, what they depend on, and (to compare, not to decide)
     the host's CPU, which valgrind hides from the program."""
-    return {**cost.as_dict(), "versions": case_versions, "host_cpu": cpu_model()}
+    return {
+        **cost.as_dict(),
+        "protocol": protocol.identity(cost_protocol()),
+        "versions": case_versions,
+        "host_cpu": cpu_model(),
+    }
 
 
 def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -116,13 +144,19 @@ def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
     few cases of a partial (``-k``) recording: that would lose the others.
     """
     existing: dict[str, dict[str, Any]] = {}
+    known: dict[str, Any] = {}
     if path.exists():
-        existing = load(path)
+        existing, known = load_with_protocols(path)
+    current = cost_protocol()
+    known = {**known, protocol.identity(current): current}
+    cases = dict(sorted({**existing, **entries}.items()))
+    named = {case.get("protocol") for case in cases.values()}
     data = {
         "format": FORMAT,
         "recorded_with": RECORD_COMMAND,
         **_MODEL,
-        "cases": dict(sorted({**existing, **entries}.items())),
+        "protocols": {identity: known[identity] for identity in sorted(known) if identity in named},
+        "cases": cases,
     }
     text = json.dumps(data, indent=1) + "\n"
     atomic_write(path, lambda file: file.write(text.encode("utf-8")))
@@ -196,14 +230,29 @@ def judge_against_baseline(
     baseline_entry: dict[str, Any] | None,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    protocols: dict[str, Any] | None = None,
 ) -> CostVerdict:
-    """:func:`judge` against the baseline's entry, when it was counted with these versions."""
+    """:func:`judge` against the baseline's entry, when it was counted with these versions
+    by this protocol; ``protocols`` are the baseline's, by identity."""
     if baseline_entry is None:
         return CostVerdict(
             case,
             "no reference",
             current,
             reason=f"not in the baseline; record: {RECORD_COMMAND} -k",
+        )
+    current_protocol = cost_protocol()
+    stored = baseline_entry.get("protocol")
+    if stored != protocol.identity(current_protocol):
+        differences = protocol.describe_differences(
+            (protocols or {}).get(stored or ""), current_protocol
+        )
+        return CostVerdict(
+            case,
+            "not comparable",
+            current,
+            reason=f"counted by another protocol ({differences}): not judged; re-record: "
+            f"{RECORD_COMMAND} -k ...",
         )
     recorded = baseline_entry["versions"]
     differ = sorted(

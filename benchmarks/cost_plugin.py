@@ -22,19 +22,14 @@ from typing import Any
 import pytest
 
 from benchmarks import cost, cost_gate, git_ref
-from benchmarks.cases import (
-    COPY,
-    Case,
-    call_for,
-    expected_for,
-    skip_unless_available,
-    slowdowns,
-)
+from benchmarks.calls import call_for, slowdowns
+from benchmarks.cases import COPY, Case
+from benchmarks.checks import expected_for, skip_unless_available
 from benchmarks.cost import Cost, CostError
 from benchmarks.cost_slowdown import CALIBRATION_UNITS, filler_units
+from benchmarks.instrument.environment import available_cores
 from benchmarks.machine import cpu_model
 from recolor._atomic import atomic_write
-from recolor._threads import available_cores
 from recolor.testing import assert_image_equal
 
 
@@ -94,6 +89,7 @@ class CostSession:
     reference_root: Path | None = None
     reference_techniques: set[str] = field(default_factory=set)
     baseline: dict[str, dict[str, Any]] | None = None
+    baseline_protocols: dict[str, Any] = field(default_factory=dict)
     baseline_problem: str | None = None
     baseline_unusable: bool = False
     pending: dict[str, Future[Counted]] = field(default_factory=dict)
@@ -160,7 +156,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(error)) from error
     elif not session.recording:
         try:
-            session.baseline = cost_gate.load(option.recolor_cost_baseline)
+            session.baseline, session.baseline_protocols = cost_gate.load_with_protocols(
+                option.recolor_cost_baseline
+            )
         except FileNotFoundError:
             session.baseline_problem = (
                 f"no cost baseline at {option.recolor_cost_baseline}, so nothing was judged. "
@@ -307,6 +305,7 @@ class CostRunner:
             versions,
             session.baseline.get(case.key),
             threshold=session.threshold,
+            protocols=session.baseline_protocols,
         )
 
 

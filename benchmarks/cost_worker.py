@@ -20,21 +20,22 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-# One OpenCV thread before any work: a pool that allocates in a racy order
-# moves every later address, and with them CPython's hashing of objects.
-import cv2
-
 import benchmarks  # noqa: F401  # this tree's, before recolor_root goes on sys.path
-
-cv2.setNumThreads(1)
 
 
 def main() -> None:
+    # One OpenCV thread before any work: a pool that allocates in a racy order
+    # moves every later address, and with them CPython's hashing of objects.
+    # Here, not at import, so that collecting this module changes nothing.
+    import cv2
+
+    cv2.setNumThreads(1)
     request = json.load(sys.stdin)
     if request["recolor_root"]:
         sys.path.insert(0, request["recolor_root"])
 
-    from benchmarks.cases import Case, call_for
+    from benchmarks.calls import call_for
+    from benchmarks.cases import Case
     from benchmarks.cost_slowdown import filler
 
     units = int(request.get("filler_units") or 0)

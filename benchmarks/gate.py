@@ -20,10 +20,19 @@ side, taken in alternation (ABBA), with this tree's measuring code on both
 sides. A case fails when the change is above ``AB_FACTOR`` and significant;
 a suspect is measured once more with as many processes, and judged on all
 of them, so that one unlucky side is diluted rather than believed.
+
+Before any of that, the yardstick is checked (:func:`yardstick_problem`,
+:func:`copy_fault`): a ratio is only as good as its denominator. A
+yardstick that ran far slower than this machine's copy bandwidth, or
+whose time spread across the decision's processes by more than the gate
+can resolve, or a reading that is physically impossible, leaves the case
+NOT JUDGED, with the reason and the figures: never passed, never failed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,9 +41,11 @@ from pathlib import Path
 from scipy import stats
 
 from benchmarks.baselines import RECORD_COMMAND, CaseBaseline
-from benchmarks.cases import Case
-from benchmarks.measure import measure_in_workers, run_worker
-from benchmarks.yardsticks import yardstick_name
+from benchmarks.calls import THREADS_ENV_VAR
+from benchmarks.cases import ALL_CORES, Case
+from benchmarks.instrument.environment import available_cores
+from benchmarks.measure import Measurement, measure_in_workers, run_worker
+from benchmarks.yardsticks import COPY, yardstick_name
 
 #: Above this change against the baseline's luckiest process, a case is
 #: measured again.
@@ -56,6 +67,18 @@ ALPHA = 0.01
 WORKERS = 4
 RECORD_WORKERS = 5
 AB_PROCESSES = 5
+#: A yardstick that copies the image may take at most this many times as long
+#: as copying it into a ready buffer (the bandwidth probe). In the workers'
+#: environment numpy.copy takes 0.9-1.1x the probe at every size; a heap that
+#: gives its pages back and faults them in again on every call made it 11x at
+#: 256x256, 4x at 998x998 and 1.7x at 2048x2048 (that one the spread check
+#: below catches), and pages mapped afresh at 4096x4096, 2.3x.
+YARDSTICK_EXCESS_LIMIT = 3.0
+#: The yardstick's seconds per call across the processes of one decision may
+#: differ by at most this (slowest over fastest): beyond it, the ratio divides
+#: by a yardstick that ran in different modes, which the gate cannot tell from
+#: a change of the code.
+YARDSTICK_SPREAD_LIMIT = 1.5
 
 
 @dataclass(frozen=True)
@@ -71,12 +94,16 @@ class Verdict:
     against: str = "the baseline"
     processes: int = 1
     across_machines: bool = False
+    not_judged: str | None = None  # why no decision was made; then regressed is False
+    measurements: tuple[Measurement, ...] = ()  # this tree's processes behind ``current``
 
     @property
     def change(self) -> float:
         return self.current / self.baseline
 
     def describe(self) -> str:
+        if self.not_judged is not None:
+            return f"{self.case.key}: not judged: {self.not_judged}"
         p = f", p = {self.p_value:.2g}" if self.p_value is not None else ""
         across = " [across machines]" if self.across_machines else ""
         return (
@@ -89,6 +116,103 @@ class Verdict:
 
 def process_medians(processes: Sequence[Sequence[float]]) -> list[float]:
     return [statistics.median(process) for process in processes]
+
+
+def _gigabytes(bytes_per_second: float) -> str:
+    return f"{bytes_per_second / 1e9:.3g} GB/s"
+
+
+def yardstick_problem(
+    measurements: Sequence[Measurement], stored_seconds: Sequence[float] = ()
+) -> str | None:
+    """Why these measurements' yardstick cannot carry a verdict, or None when it can.
+
+    ``stored_seconds`` are the yardstick's seconds in the processes the
+    measurements are compared with (a baseline's), which must agree too.
+    """
+    for measurement in measurements:
+        excess = measurement.excess
+        if excess is not None and excess > YARDSTICK_EXCESS_LIMIT:
+            probe = measurement.probe_bytes_per_second
+            assert probe is not None
+            return (
+                f"its yardstick ran {excess:.1f}x as long as copying into a ready buffer "
+                f"({_gigabytes(measurement.yardstick_bytes_per_second)} against "
+                f"{_gigabytes(probe)}; the limit is {YARDSTICK_EXCESS_LIMIT}x): it paid for "
+                "more than the copy, such as pages faulted in afresh on every call"
+            )
+    seconds = [m.yardstick_seconds for m in measurements] + list(stored_seconds)
+    if seconds and max(seconds) / min(seconds) > YARDSTICK_SPREAD_LIMIT:
+        return (
+            f"its yardstick's time spread {max(seconds) / min(seconds):.2f}x across the "
+            f"processes compared ({min(seconds) * 1e6:.4g} to {max(seconds) * 1e6:.4g} us a "
+            f"call; the gate resolves {YARDSTICK_SPREAD_LIMIT}x)"
+        )
+    return None
+
+
+#: Below this many times the bandwidth probe's time, one thread, an out-of-place
+#: call is impossible: the probe's read and write of every byte is the floor. The
+#: margin is for memory-bound sizes, where a numba loop reads 0.9x the probe at
+#: 4096x4096; the impossible readings this guards against were 0.17x and 0.38x.
+COPY_FLOOR = 0.75
+
+
+def copy_floor(technique: str, threads: int) -> float | None:
+    """The lowest x copy an out-of-place call of ``technique`` on ``threads`` threads can reach.
+
+    A call that returns a new image reads and writes every byte at least
+    once, as copying the image into a ready buffer does (the bandwidth
+    probe), so on one thread it cannot take much less time; on several, a
+    share of it each. A reading below this is a measuring fault, not a
+    result. None for the copy itself.
+    """
+    if technique == COPY:
+        return None
+    return COPY_FLOOR / max(threads, 1)
+
+
+def case_thread_count(case: Case) -> int:
+    """The threads the case's technique may run on."""
+    if case.technique == COPY or not case.multithreaded:
+        return 1
+    if case.threads is None:  # the session's cap, which workers inherit
+        return int(os.environ.get(THREADS_ENV_VAR) or available_cores())
+    return available_cores() if case.threads == ALL_CORES else case.threads
+
+
+def copy_fault(case: Case, measurement: Measurement) -> str | None:
+    """The measuring fault a measurement against numpy.copy shows, or None when it is possible.
+
+    The floor holds against copying into a ready buffer (the probe), the least
+    any out-of-place call must do; numpy.copy itself may take longer where it
+    maps fresh pages (4096x4096), and a call that reuses its pages may then
+    legitimately read below 1x numpy.copy where the allocator is not controlled.
+    """
+    floor = None if case.in_place else copy_floor(case.technique, case_thread_count(case))
+    over_probe = measurement.ratio * (measurement.excess or 1.0)
+    if floor is None or over_probe >= floor:
+        return None
+    return (
+        f"measuring fault: the call took {over_probe:.3g}x as long as copying the image into "
+        f"a ready buffer ({measurement.ratio:.3g}x numpy.copy), below the {floor:.3g}x that "
+        f"an out-of-place call on {case_thread_count(case)} thread(s) can reach"
+    )
+
+
+def measurement_problem(case: Case, measurement: Measurement) -> str | None:
+    """Why one measurement against numpy.copy is no result ("x copy"), or None."""
+    return yardstick_problem([measurement]) or copy_fault(case, measurement)
+
+
+def _problem(
+    case: Case, measurements: Sequence[Measurement], stored_seconds: Sequence[float] = ()
+) -> str | None:
+    problem = yardstick_problem(measurements, stored_seconds)
+    if problem is None and yardstick_name(case.technique) == COPY:
+        for measurement in measurements:
+            problem = problem or copy_fault(case, measurement)
+    return problem
 
 
 def baseline_spread(baseline: CaseBaseline) -> float:
@@ -112,6 +236,7 @@ class Judgement:
     screen: Verdict | None = None  # the first look, one process
     confirmed: Verdict | None = None  # a suspect measured again
     noisy_baseline: float | None = None  # not judged: the baseline processes' spread
+    not_judged: str | None = None  # not judged: the yardstick's problem, in words
 
     @property
     def verdict(self) -> Verdict | None:
@@ -119,7 +244,7 @@ class Judgement:
 
     @property
     def regressed(self) -> bool:
-        return self.verdict is not None and self.verdict.regressed
+        return self.not_judged is None and self.verdict is not None and self.verdict.regressed
 
 
 class BaselineMismatch(Exception):
@@ -144,44 +269,79 @@ def judge(
     spread = baseline_spread(baseline)
     if spread > NOISE_LIMIT:
         return Judgement(case, noisy_baseline=spread)
-    screened = screen(case, baseline, against=against)
+    stored = baseline.yardstick_seconds or ()
+    stored_problem = yardstick_problem([], stored)
+    if stored_problem is not None:
+        return Judgement(case, not_judged=f"in the baseline, {stored_problem}")
+    screened, measurement = screen(case, baseline, against=against)
+    problem = _problem(case, [measurement], stored)
+    if problem is not None:
+        return Judgement(case, screened, not_judged=problem)
     if not screened.regressed:
         return Judgement(case, screened)
-    return Judgement(case, screened, confirm(case, baseline, against=against, across=across))
+    confirmed, measurements = confirm(case, baseline, against=against, across=across)
+    problem = _problem(case, measurements, stored)
+    if problem is not None:
+        return Judgement(case, screened, not_judged=problem)
+    return Judgement(case, screened, confirmed)
 
 
-def screen(case: Case, baseline: CaseBaseline, *, against: str = "the baseline") -> Verdict:
+def screen(
+    case: Case, baseline: CaseBaseline, *, against: str = "the baseline"
+) -> tuple[Verdict, Measurement]:
     """The first look, one fresh process: is the case suspiciously slower than its baseline?"""
     luckiest = min(process_medians(baseline.processes))
-    current = statistics.median(run_worker(case.confirm_case()))
-    return Verdict(
-        case, current / luckiest > SCREEN_FACTOR, luckiest, current, SCREEN_FACTOR, None, against
+    measurement = run_worker(case.confirm_case())
+    current = measurement.ratio
+    verdict = Verdict(
+        case,
+        current / luckiest > SCREEN_FACTOR,
+        luckiest,
+        current,
+        SCREEN_FACTOR,
+        None,
+        against,
+        measurements=(measurement,),
     )
+    return verdict, measurement
 
 
 def confirm(
     case: Case, baseline: CaseBaseline, *, against: str = "the baseline", across: bool = False
-) -> Verdict:
+) -> tuple[Verdict, list[Measurement]]:
     """Measure a suspect again in fresh processes and decide on their medians."""
     reference = process_medians(baseline.processes)
     measured = case.confirm_case()
-    medians = process_medians(measure_in_workers([measured], WORKERS)[measured.key])
-    return _decide(case, medians, reference, FAIL_FACTOR, against, across)
+    measurements = measure_in_workers([measured], WORKERS)[measured.key]
+    medians = [measurement.ratio for measurement in measurements]
+    verdict = _decide(case, medians, reference, FAIL_FACTOR, against, across)
+    return dataclasses.replace(verdict, measurements=tuple(measurements)), measurements
 
 
 def compare_with_ref(case: Case, ref_root: Path, *, against: str) -> Verdict:
     """This tree against REF's, side by side in alternating fresh processes."""
     measured = case.confirm_case()
-    current: list[float] = []
-    reference: list[float] = []
+    current: list[Measurement] = []
+    reference: list[Measurement] = []
     verdict: Verdict | None = None
     for _ in range(2):  # the second time only for a suspect
         for index in range(AB_PROCESSES):
             # ABBA: neither side always goes first into a drifting machine.
             sides = [(current, None), (reference, ref_root)]
-            for medians, root in sides if index % 2 == 0 else reversed(sides):
-                medians.append(statistics.median(run_worker(measured, recolor_root=root)))
-        verdict = _decide(case, current, reference, AB_FACTOR, against, False)
+            for measurements, root in sides if index % 2 == 0 else reversed(sides):
+                measurements.append(run_worker(measured, recolor_root=root))
+        verdict = _decide(
+            case,
+            [m.ratio for m in current],
+            [m.ratio for m in reference],
+            AB_FACTOR,
+            against,
+            False,
+        )
+        verdict = dataclasses.replace(verdict, measurements=tuple(current))
+        problem = _problem(case, [*current, *reference])
+        if problem is not None:
+            return dataclasses.replace(verdict, regressed=False, not_judged=problem)
         if not verdict.regressed:
             return verdict
     assert verdict is not None

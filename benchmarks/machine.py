@@ -1,4 +1,10 @@
-"""What a figure depends on besides the code: the machine and the versions it ran with."""
+"""What a figure depends on besides the code: the machine and the versions it ran with.
+
+Only what the machine and the configuration say, never state that the
+running process may have changed: thread counts are recorded as
+configured (``RECOLOR_THREADS``, or every core), not read from OpenCV after
+something set them, so two runs on one machine record the same facts.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ import numpy as np
 import PIL
 
 import recolor
-from recolor._threads import THREADS_ENV_VAR, available_cores
+from benchmarks.calls import THREADS_ENV_VAR
+from benchmarks.instrument.environment import available_cores
 
 
 def machine_facts() -> dict[str, Any]:
@@ -26,7 +33,6 @@ def machine_facts() -> dict[str, Any]:
         "recolor": recolor.__version__,
         "numpy": np.__version__,
         "opencv": cv2.__version__,
-        "opencv_threads": cv2.getNumThreads(),
         "opencv_cpu_features": cv2.getCPUFeaturesLine().strip(),
         "pillow": PIL.__version__,
         "numba": numba_version,

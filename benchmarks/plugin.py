@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_benchmark.session import PerformanceRegression
 
-from benchmarks import baselines, git_ref, measure
+from benchmarks import baselines, git_ref
+from benchmarks.instrument import timing
 from benchmarks.machine import machine_facts
 from benchmarks.race import Race, record_baseline
 from benchmarks.session import SESSION, RaceSession
@@ -44,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="SECONDS",
         help=f"the shortest round the gate's fresh processes time (default "
-        f"{measure.MIN_ROUND_SECONDS}); shorter is quicker and noisier, for the gate's own tests",
+        f"{timing.MIN_ROUND_SECONDS}); shorter is quicker and noisier, for the gate's own tests",
     )
     group.addoption(
         "--recolor-baseline",
@@ -94,7 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"{option.recolor_round_seconds}"
             )
         # Exported, so that worker processes inherit it.
-        os.environ[measure.ROUND_SECONDS_ENV_VAR] = str(option.recolor_round_seconds)
+        os.environ[timing.ROUND_SECONDS_ENV_VAR] = str(option.recolor_round_seconds)
     if option.recolor_record_baseline and not option.benchmark_only:
         raise pytest.UsageError(
             f"--recolor-record-baseline records timings: run {baselines.RECORD_COMMAND}"
@@ -166,9 +168,35 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     record_baseline(race_session)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """After pytest-benchmark's table, the figures it does not show."""
+_PYTEST_SESSION = pytest.StashKey[pytest.Session]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_PYTEST_SESSION] = session
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Any:
+    """After pytest-benchmark's table, the figures it does not show.
+
+    ``--benchmark-compare-fail`` ends in pytest-benchmark raising
+    PerformanceRegression here, after it printed which test regressed; the
+    run then fails with exit status 1 and one line, instead of the
+    exception's traceback.
+    """
+    regressed = False
+    try:
+        yield
+    except PerformanceRegression:
+        regressed = True
     session = config.stash.get(SESSION, None)
     if session is not None and session.timing:
         write_summary(terminalreporter, session)
+    if regressed:
+        terminalreporter.write_line(
+            "pytest-benchmark: performance has regressed (--benchmark-compare-fail above)",
+            red=True,
+            bold=True,
+        )
+        config.stash[_PYTEST_SESSION].exitstatus = pytest.ExitCode.TESTS_FAILED
+    return None

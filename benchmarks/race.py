@@ -8,25 +8,15 @@ it fails the test, or records why a case was not judged.
 from __future__ import annotations
 
 import dataclasses
-import statistics
 from typing import Any
 
 import pytest
 
 from benchmarks import baselines, gate, measure
-from benchmarks.cases import (
-    COPY,
-    LOOP_CONFIRM_SIZE,
-    NEW,
-    OLD,
-    ORIGINAL_SIZE,
-    Case,
-    call_for,
-    case_threads,
-    expected_for,
-    image_for,
-    skip_unless_available,
-)
+from benchmarks.calls import call_for, case_threads, image_for
+from benchmarks.cases import COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
+from benchmarks.checks import expected_for, skip_unless_available
+from benchmarks.instrument import protocol
 from benchmarks.machine import machine_facts
 from benchmarks.session import Outcome, RaceSession
 from benchmarks.yardsticks import yardstick_name
@@ -123,11 +113,24 @@ class Race:
         if case.technique == COPY:
             outcome.x_copy = 1.0  # the copy over itself: nothing to measure
         elif outcome.x_copy is None:
-            measured = case.confirm_case()
-            outcome.x_copy = statistics.median(measure.run_worker(measured, against_copy=True))
+            measurement = measure.run_worker(case.confirm_case(), against_copy=True)
+            outcome.x_copy = measurement.ratio
+            outcome.x_copy_fault = gate.measurement_problem(case, measurement)
+            self._report_yardstick(measurement, "x_copy_")
         info = self.benchmark.extra_info
-        info["x_copy"] = outcome.x_copy
+        if outcome.x_copy_fault is not None:
+            info["x_copy_fault"] = outcome.x_copy_fault
+            self.session.faults.append(f"{case.key}: {outcome.x_copy_fault}")
+        else:
+            info["x_copy"] = outcome.x_copy
         info["x_copy_measured_as"] = case.confirm_case().key
+
+    def _report_yardstick(self, measurement: measure.Measurement, prefix: str = "") -> None:
+        """The yardstick's bytes per second, and this machine's copy bandwidth, in the JSON."""
+        info = self.benchmark.extra_info
+        info[f"{prefix}yardstick_bytes_per_second"] = measurement.yardstick_bytes_per_second
+        if measurement.probe_bytes_per_second is not None:
+            info[f"{prefix}copy_bandwidth_bytes_per_second"] = measurement.probe_bytes_per_second
 
     def _judge(self, outcome: Outcome) -> None:
         case, session = outcome.case, self.session
@@ -153,12 +156,30 @@ class Race:
             reason = f"not in the baseline; record them: {baselines.RECORD_COMMAND} -k ..."
             self._not_judged(case, reason)
             return
+        current = measure.wall_clock_protocol()
+        if baseline_case.protocol != protocol.identity(current):
+            stored = baseline.protocols.get(baseline_case.protocol or "")
+            reason = (
+                f"measured by another protocol ({protocol.describe_differences(stored, current)});"
+                f" re-record them here: {baselines.RECORD_COMMAND} -k ..."
+            )
+            self._not_judged(case, reason)
+            return
         try:
             judgement = gate.judge(
                 case, baseline_case, against=session.against, across=session.across_machines
             )
         except gate.BaselineMismatch as error:
             pytest.fail(str(error), pytrace=False)
+        if judgement.screen is not None:
+            self._report_yardstick(judgement.screen.measurements[0], "gate_")
+            if baseline_case.yardstick == COPY:
+                outcome.x_copy = judgement.screen.current  # the same fresh-process rounds
+        if judgement.not_judged is not None:
+            if baseline_case.yardstick == COPY:
+                outcome.x_copy_fault = judgement.not_judged
+            self._not_judged(case, judgement.not_judged, grouped=False)
+            return
         if judgement.noisy_baseline is not None:
             info["gate"] = (
                 f"not gated: baseline processes disagree by {judgement.noisy_baseline:.2f}x "
@@ -167,8 +188,6 @@ class Race:
             session.ungated.append(f"{case.key} ({judgement.noisy_baseline:.2f}x)")
             return
         assert judgement.screen is not None
-        if baseline_case.yardstick == COPY:
-            outcome.x_copy = judgement.screen.current  # the same fresh-process rounds
         info["gate_yardstick"] = baseline_case.yardstick
         info["gate_change"] = outcome.change = judgement.screen.change
         if session.across_machines:
@@ -197,8 +216,15 @@ class Race:
             verdict = gate.compare_with_ref(case, session.reference_root, against=session.compare)
             session.compared[measured.key] = verdict
         verdict = dataclasses.replace(verdict, case=case)
+        if verdict.measurements:
+            self._report_yardstick(verdict.measurements[0], "compare_")
         if yardstick_name(case.technique) == COPY:
             outcome.x_copy = verdict.current  # this tree's side, measured against copy
+        if verdict.not_judged is not None:
+            if yardstick_name(case.technique) == COPY:
+                outcome.x_copy_fault = verdict.not_judged
+            self._not_judged(case, verdict.not_judged, grouped=False)
+            return
         info = self.benchmark.extra_info
         info["compare_ref"] = session.compare
         info["compare_change"] = outcome.change = verdict.change
@@ -207,9 +233,13 @@ class Race:
         if verdict.regressed:
             pytest.fail(verdict.describe(), pytrace=False)
 
-    def _not_judged(self, case: Case, reason: str) -> None:
+    def _not_judged(self, case: Case, reason: str, *, grouped: bool = True) -> None:
+        """Record why ``case`` was not judged; ``grouped`` reasons are shared by many cases."""
         self.benchmark.extra_info["gate"] = f"not judged: {reason}"
-        self.session.not_judged(case, reason)
+        if grouped:
+            self.session.not_judged(case, reason)
+        else:
+            self.session.unjudged_alone.append(f"{case.key}: {reason}")
 
 
 def record_baseline(session: RaceSession) -> None:
@@ -218,16 +248,31 @@ def record_baseline(session: RaceSession) -> None:
     unique = sorted(set(confirm_cases.values()), key=lambda case: case.key)
     processes = measure.measure_in_workers(unique, workers=gate.RECORD_WORKERS)
     facts = machine_facts()
-    cases = {
-        key: baselines.CaseBaseline(
+    measuring_protocol = measure.wall_clock_protocol()
+    identity = protocol.identity(measuring_protocol)
+    cases = {}
+    for key, confirm in confirm_cases.items():
+        measurements = processes[confirm.key]
+        probes = [m.probe_seconds for m in measurements]
+        cases[key] = baselines.CaseBaseline(
             technique=confirm.technique,
             yardstick=yardstick_name(confirm.technique),
             measured_as=confirm.key,
-            processes=tuple(
-                tuple(round(ratio, 6) for ratio in process) for process in processes[confirm.key]
-            ),
+            processes=tuple(tuple(round(r, 6) for r in m.ratios) for m in measurements),
             versions=baselines.versions_of(facts),
+            protocol=identity,
+            yardstick_seconds=tuple(float(f"{m.yardstick_seconds:.6g}") for m in measurements),
+            probe_seconds=None
+            if None in probes
+            else tuple(float(f"{seconds:.6g}") for seconds in probes if seconds is not None),
         )
-        for key, confirm in confirm_cases.items()
-    }
-    baselines.write(session.config.option.recolor_baseline, session.machine, facts, cases)
+        problem = gate.yardstick_problem(measurements)
+        if problem is not None:
+            session.recording_problems.append(f"{key}: {problem}")
+    baselines.write(
+        session.config.option.recolor_baseline,
+        session.machine,
+        facts,
+        cases,
+        {identity: measuring_protocol},
+    )

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import baselines
+from benchmarks import baselines, measure
 from benchmarks.cases import Case
 from benchmarks.gate import Verdict
 from benchmarks.git_ref import takes_out
+from benchmarks.instrument import protocol
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Outcome:
     first_call: float | None = None
     change: float | None = None  # the gate's change against its reference, when judged
     x_copy: float | None = None  # from fresh-process rounds: see Race.record_x_copy
+    x_copy_fault: str | None = None  # an x copy no out-of-place call can reach: not a result
 
 
 @dataclass
@@ -44,6 +46,9 @@ class RaceSession:
     recorded: list[Case] = field(default_factory=list)
     ungated: list[str] = field(default_factory=list)
     unjudged: dict[str, list[str]] = field(default_factory=dict)  # reason -> case keys
+    unjudged_alone: list[str] = field(default_factory=list)  # "key: reason", one case each
+    faults: list[str] = field(default_factory=list)  # cases whose x copy was a measuring fault
+    recording_problems: list[str] = field(default_factory=list)  # "key: yardstick problem"
     compared: dict[str, Verdict] = field(default_factory=dict)  # by measured case key
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _reference_takes_out: bool | None = None
@@ -95,14 +100,28 @@ class RaceSession:
             self.across_machines = chosen[0] != self.machine
             return
         self.baseline = machines.get(self.machine)
+        ways_forward = (
+            f"Record this machine's with: {baselines.RECORD_COMMAND} (or compare with a git "
+            "ref on this machine: --recolor-compare main)"
+        )
         if self.baseline is None:
             self.baseline_problem = (
                 f"{path} holds no baseline for this machine ({self.machine}), only for: "
                 + "; ".join(machines)
                 + ". Nothing is judged: a ratio measured on another CPU does not judge this one. "
-                f"Record this machine's with: {baselines.RECORD_COMMAND} (or compare with a git "
-                "ref on this machine: --recolor-compare main)"
+                + ways_forward
             )
+            return
+        current = measure.wall_clock_protocol()
+        identity = protocol.identity(current)
+        if all(case.protocol != identity for case in self.baseline.cases.values()):
+            stored = next(iter(self.baseline.protocols.values()), None)
+            self.baseline_problem = (
+                f"this machine's baseline in {path} was measured by another protocol "
+                f"({protocol.describe_differences(stored, current)}). Nothing is judged: a "
+                "ratio measured another way does not judge this one. " + ways_forward
+            )
+            self.baseline = None
 
 
 SESSION = pytest.StashKey[RaceSession]()

@@ -6,9 +6,10 @@ import os
 from typing import Any
 
 from benchmarks import baselines, gate
+from benchmarks.calls import THREADS_ENV_VAR
 from benchmarks.cases import ALL_CORES
+from benchmarks.instrument.environment import allocator_control, available_cores
 from benchmarks.session import RaceSession
-from recolor._threads import THREADS_ENV_VAR, available_cores
 from recolor.timing import format_seconds
 
 __all__ = ["header_lines", "write_summary"]
@@ -23,6 +24,7 @@ def header_lines(session: RaceSession) -> list[str]:
     lines = [
         f"recolor benchmarks: threads capped at {threads}",
         f"recolor benchmarks: this machine: {session.machine}",
+        f"recolor benchmarks: workers measure with the allocator {allocator_control()}",
     ]
     if session.recording:
         lines.append(f"recolor benchmarks: recording this machine's baseline in {path}")
@@ -67,9 +69,19 @@ def write_summary(terminalreporter: Any, session: RaceSession) -> None:
         )
     for reason, keys in session.unjudged.items():
         write(f"recolor: NOT JUDGED ({len(keys)}): {', '.join(keys)}: {reason}", yellow=True)
+    for line in session.unjudged_alone:
+        write(f"recolor: NOT JUDGED: {line}", yellow=True)
+    for line in session.faults:
+        write(f"recolor: x copy not shown, no result: {line}", yellow=True)
     if session.recording:
         path = session.config.option.recolor_baseline
         write(f"recolor: baseline of {session.machine} recorded in {path}")
+        for line in session.recording_problems:
+            write(
+                f"recolor: recorded, but nothing will be judged by it until re-recorded on a "
+                f"quieter machine: {line}",
+                yellow=True,
+            )
     elif session.baseline_problem:
         write(f"recolor: {session.baseline_problem}", yellow=True, bold=True)
 
@@ -93,6 +105,8 @@ def _table_lines(session: RaceSession) -> list[str]:
             if o.change is not None and session.across_machines:
                 change += " across machines"
             x_copy = f"{o.x_copy:9.2f}" if o.x_copy is not None else ""
+            if o.x_copy_fault is not None:
+                x_copy = "fault"
             lines.append(
                 f"  {name:<20} {format_seconds(o.median):>10} "
                 f"{o.case.size**2 / 1e6 / o.median:9.1f} {x_copy:>9} "

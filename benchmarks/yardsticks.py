@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor import BACKGROUND, TECHNIQUES
-from recolor._sample import ORIGINAL_REPLACEMENT
+from recolor import TECHNIQUES
 
 #: The yardsticks' names. ``COPY`` is also the technique name of the
 #: numpy.copy reference case in every group (benchmarks/cases.py).
@@ -46,17 +45,33 @@ def yardstick_name(technique: str) -> str:
     return COPY
 
 
-def yardstick_call(technique: str, image: npt.NDArray[np.uint8]) -> Callable[[], Any]:
+def yardstick_call(
+    technique: str, image: npt.NDArray[np.uint8], old: tuple[int, ...], new: tuple[int, ...]
+) -> Callable[[], Any]:
     name = yardstick_name(technique)
     if name == PYTHON:
         pixels = _python_pixels()
-        old, new = BACKGROUND, ORIGINAL_REPLACEMENT
         return lambda: [new if pixel == old else pixel for pixel in pixels]
     if name == PARALLEL_COPY:
         parallel_copy = _parallel_copy()
         flat = image.reshape(-1)  # the cached images are C-contiguous
         return lambda: parallel_copy(flat, np.empty_like(flat))
     return lambda: np.copy(image)
+
+
+def moves_memory(name: str) -> bool:
+    """Whether the yardstick ``name`` copies the image: then its bytes per second mean something."""
+    return name in (COPY, PARALLEL_COPY)
+
+
+def bandwidth_probe(image: npt.NDArray[np.uint8]) -> Callable[[], Any]:
+    """numpy.copyto into a buffer made once: this machine's copy bandwidth, with no allocation.
+
+    A copy yardstick that runs far slower than this is paying for something
+    besides the copy, such as faulting in fresh pages on every call.
+    """
+    out = np.empty_like(image)
+    return lambda: np.copyto(out, image)
 
 
 @functools.cache

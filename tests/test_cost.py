@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from benchmarks import cost, cost_gate
-from benchmarks.cases import SLOWDOWN_ENV_VAR, Case
+from benchmarks.calls import SLOWDOWN_ENV_VAR
+from benchmarks.cases import Case
 from benchmarks.cost_slowdown import filler_units
 
 REPO = Path(__file__).resolve().parent.parent

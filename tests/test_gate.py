@@ -14,8 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks import baselines, cases, gate, git_ref, measure
-from benchmarks.cases import SLOWDOWN_ENV_VAR, Case, slowdowns
+from benchmarks import baselines, calls, cases, checks, gate, git_ref, measure
+from benchmarks.calls import SLOWDOWN_ENV_VAR, slowdowns
+from benchmarks.cases import Case
+from benchmarks.instrument import protocol
+from benchmarks.instrument.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
 from benchmarks.machine import machine_facts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,13 +60,12 @@ def test_the_unit_is_the_process_not_the_round() -> None:
 def test_a_worker_measures_the_image_it_is_sent() -> None:
     # Both trees of an A/B must time the same pixels, whatever REF's sample_image does.
     case = Case("numpy_packed", 16)
-    ratios = measure.run_worker(case)
-    assert len(ratios) == measure.ROUNDS
-    assert all(ratio > 0 for ratio in ratios)
+    measurement = measure.run_worker(case)
+    assert len(measurement.ratios) == ROUNDS
+    assert all(ratio > 0 for ratio in measurement.ratios)
 
-    truncated = (
-        json.dumps({"case": case.__dict__, "against_copy": False}).encode() + b"\n" + bytes(10)
-    )
+    request = {"case": case.__dict__, "against_copy": False, "rounds": 1, "min_round_seconds": 0}
+    truncated = json.dumps(request).encode() + b"\n" + bytes(10)
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.worker"],
         input=truncated,
@@ -77,17 +79,38 @@ def test_a_worker_measures_the_image_it_is_sent() -> None:
 
 def test_an_image_provided_is_the_one_handed_out_read_only() -> None:
     image = np.full((12, 12, 4), 7, dtype=np.uint8)
-    cases.provide_image(image)
+    calls.provide_image(image)
     try:
-        assert cases.image_for(12) is image
+        assert calls.image_for(12) is image
         assert not image.flags.writeable
     finally:
-        cases._IMAGES.pop(12)
+        calls._IMAGES.pop(12)
+
+
+#: The rounds the end-to-end runs below time (``--recolor-round-seconds``).
+ROUND_SECONDS = "0.005"
+
+
+def _runs_protocol() -> dict[str, Any]:
+    """The protocol of the end-to-end runs below: today's, with their shorter rounds."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ROUND_SECONDS_ENV_VAR, ROUND_SECONDS)
+        return measure.wall_clock_protocol()
+
+
+#: The protocols a baseline written by the tests names.
+PROTOCOLS = {protocol.identity(_runs_protocol()): _runs_protocol()}
 
 
 def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> Any:
+    """A case measured by the runs' protocol, with a steady yardstick."""
     return baselines.CaseBaseline(
-        technique, "copy", f"998x998-{technique}", tuple(tuple(p) for p in processes)
+        technique,
+        "copy",
+        f"998x998-{technique}",
+        tuple(tuple(p) for p in processes),
+        protocol=next(iter(PROTOCOLS)),
+        yardstick_seconds=(1e-4,) * len(processes),
     )
 
 
@@ -130,7 +153,9 @@ def test_missing_baseline_says_how_to_record_one(tmp_path: Path) -> None:
 
 def _written(tmp_path: Path, machine: str = "m1", **cases: Any) -> Path:
     path = tmp_path / "baseline.json"
-    baselines.write(path, machine, {"cores": 2}, cases or {"a": _case_baseline([1.0, 1.1])})
+    baselines.write(
+        path, machine, {"cores": 2}, cases or {"a": _case_baseline([1.0, 1.1])}, PROTOCOLS
+    )
     return path
 
 
@@ -233,7 +258,7 @@ def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
         "benchmarks.plugin",
         "--benchmark-only",
         "--benchmark-max-time=0.05",
-        "--recolor-round-seconds=0.005",
+        f"--recolor-round-seconds={ROUND_SECONDS}",
         *args,
     )
 
@@ -268,13 +293,14 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
 def _another_machines_baseline(path: Path) -> None:
     """A baseline of an Intel Xeon whose ratios nothing here can match: judged, it fails."""
     facts = {**machine_facts(), "cpu_model": "Intel Xeon Gold 5220R"}
-    case = baselines.CaseBaseline(
-        "numpy_packed",
-        "copy",
-        "64x64-numpy_packed",
-        tuple((0.01,) * measure.ROUNDS for _ in range(5)),
+    case = dataclasses.replace(
+        _case_baseline(*([0.01] * ROUNDS for _ in range(5)), technique="numpy_packed"),
+        measured_as="64x64-numpy_packed",
+        yardstick_seconds=None,
     )
-    baselines.write(path, baselines.machine_name(facts), facts, {"64x64-numpy_packed": case})
+    baselines.write(
+        path, baselines.machine_name(facts), facts, {"64x64-numpy_packed": case}, PROTOCOLS
+    )
 
 
 def test_another_machines_baseline_judges_nothing_unless_asked_and_then_says_so(
@@ -471,7 +497,7 @@ def test_thread_case_names_do_not_depend_on_the_core_count(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     here = [case.key for case in cases.thread_cases()]
-    monkeypatch.setattr(cases, "available_cores", lambda: 64)
+    monkeypatch.setattr(calls, "available_cores", lambda: 64)
     assert [case.key for case in cases.thread_cases()] == here
     assert "998x998-numba_parallel-threadsall" in here
 
@@ -491,7 +517,11 @@ def test_a_case_missing_from_this_machines_baseline_is_named_with_the_command(
     baseline = bench_dir.path / "baseline.json"
     other_case = _case_baseline([1.0, 1.0], technique="numpy_mask")
     baselines.write(
-        baseline, baselines.machine_name(machine_facts()), machine_facts(), {"x": other_case}
+        baseline,
+        baselines.machine_name(machine_facts()),
+        machine_facts(),
+        {"x": other_case},
+        PROTOCOLS,
     )
     result = _run(bench_dir, f"--recolor-baseline={baseline}")
     result.assert_outcomes(passed=1)
@@ -507,13 +537,13 @@ def test_an_in_place_case_recolours_the_same_pixels_on_every_call() -> None:
     case = Case("numpy_packed", 64, in_place=True)
     assert case.key == "64x64-numpy_packed-inplace"
     assert case.group == "64x64 in place"
-    image = cases.image_for(64)
+    image = calls.image_for(64)
     before = image.copy()
-    call = cases.call_for(case)
+    call = calls.call_for(case)
     first = call().copy()
     second = call().copy()
     third = call().copy()
-    np.testing.assert_array_equal(first, cases.expected_for(64, 0))
+    np.testing.assert_array_equal(first, checks.expected_for(64, 0))
     np.testing.assert_array_equal(second, before)  # back again, ready for the next call
     np.testing.assert_array_equal(third, first)
     np.testing.assert_array_equal(image, before)  # the cached image is never touched
