@@ -6,7 +6,6 @@ import importlib.util
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 import recolor
 
@@ -27,13 +26,23 @@ collect_ignore = [
     for path in paths
 ]
 
-# "ci" runs more examples than a developer's quick loop; pick with
-# HYPOTHESIS_PROFILE=ci (set in .ci/run and the workflows).
-settings.register_profile("dev", max_examples=60, deadline=None)
-settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis's profiles: "ci" runs more examples than a developer's quick loop.
+
+    Pick one with HYPOTHESIS_PROFILE=ci (set in .ci/run and the workflows).
+    Registered here rather than when this file is imported: the
+    ``pytest-benchmark`` command imports it for its hooks, and a hypothesis
+    imported then could no longer have its assertions rewritten by the
+    pytest session that command starts.
+    """
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("dev", max_examples=60, deadline=None)
+    settings.register_profile(
+        "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -1,0 +1,187 @@
+"""pytest-benchmark's own options and command, run on this suite from the repository's root.
+
+A pytest-benchmark user reaches for autosave and compare first; each run
+here is a real ``python -m pytest --benchmark-only`` of one case of the
+suite (or the ``pytest-benchmark`` command), and each asserts the
+documented outcome and no INTERNALERROR.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.calls import SLOWDOWN_ENV_VAR
+
+REPO = Path(__file__).resolve().parent.parent
+#: pytest-benchmark's command, installed beside this Python.
+COMMAND = Path(sys.executable).parent / (
+    "pytest-benchmark.exe" if os.name == "nt" else "pytest-benchmark"
+)
+#: One quick case of the suite, selected as a user would.
+SELECTION = "256x256-numpy_packed and not tol and not inplace"
+
+
+def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    """The suite's benchmark run on SELECTION, with no gate (a baseline that is not there)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--benchmark-only",
+            "-k",
+            SELECTION,
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-max-time=0.02",
+            "--recolor-round-seconds=0.005",
+            f"--recolor-baseline={tmp_path / 'no-baseline.json'}",
+            f"--benchmark-storage=file://{tmp_path / 'storage'}",
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
+def _command(tmp_path: Path, *args: str) -> Any:
+    """The ``pytest-benchmark`` command, run from the repository's root."""
+    return subprocess.run(
+        [
+            str(COMMAND),
+            "--storage",
+            str(tmp_path / "storage"),
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _clean(result: Any, expected: int = 0) -> None:
+    output = result.stdout + result.stderr
+    assert "INTERNALERROR" not in output, output
+    assert "Traceback" not in output, output
+    assert result.returncode == expected, output
+
+
+def _environment_with(**variables: str) -> dict[str, str]:
+    return {**os.environ, **variables}
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    """One autosaved run in the tmp_path's storage."""
+    result = _pytest(tmp_path, "--benchmark-autosave")
+    _clean(result)
+    (saved,) = (tmp_path / "storage").glob("*/0001_*.json")
+    return saved
+
+
+def test_autosave_then_compare_then_compare_fail_on_a_slowed_case(
+    tmp_path: Path, saved: Path
+) -> None:
+    compared = _pytest(tmp_path, "--benchmark-compare")
+    _clean(compared)
+    assert "0001" in compared.stdout  # the saved run's row in the comparison table
+    assert "machine_info is different" not in compared.stdout + compared.stderr
+
+    unchanged = _pytest(tmp_path, "--benchmark-compare", "--benchmark-compare-fail=median:300%")
+    _clean(unchanged)
+
+    slowed = _pytest(
+        tmp_path,
+        "--benchmark-compare",
+        "--benchmark-compare-fail=median:50%",
+        env=_environment_with(**{SLOWDOWN_ENV_VAR: "numpy_packed=4"}),
+    )
+    _clean(slowed, expected=1)
+    assert "Performance has regressed" in slowed.stdout + slowed.stderr
+    assert "pytest-benchmark: performance has regressed" in slowed.stdout
+    assert "256x256-numpy_packed" in slowed.stdout + slowed.stderr
+
+
+def test_the_command_lists_and_compares_saved_runs_from_the_root(
+    tmp_path: Path, saved: Path
+) -> None:
+    _clean(_pytest(tmp_path, "--benchmark-autosave"))
+    listed = _command(tmp_path, "list")
+    _clean(listed)
+    assert saved.name in listed.stdout
+    assert "0002_" in listed.stdout
+
+    compared = _command(tmp_path, "compare", "0001", "0002")
+    _clean(compared)
+    assert "256x256-numpy_packed (0001" in compared.stdout
+    assert "256x256-numpy_packed (0002" in compared.stdout
+
+    histogram = _command(tmp_path, "compare", "0001", "0002", f"--histogram={tmp_path / 'h'}")
+    _clean(histogram)
+    assert list(tmp_path.glob("h*.svg"))
+
+
+def test_json_groups_columns_and_sort_as_documented(tmp_path: Path) -> None:
+    output = tmp_path / "run.json"
+    result = _pytest(
+        tmp_path,
+        f"--benchmark-json={output}",
+        "--benchmark-group-by=name",
+        "--benchmark-columns=min,median,rounds",
+        "--benchmark-sort=min",
+        f"--benchmark-histogram={tmp_path / 'histogram'}",
+    )
+    _clean(result)
+    (benchmark,) = json.loads(output.read_text())["benchmarks"]
+    assert benchmark["name"] == "256x256-numpy_packed"
+    assert benchmark["stats"]["median"] > 0
+    assert benchmark["extra_info"]["x_copy"] > 0
+    header = next(line for line in result.stdout.splitlines() if "Median" in line)
+    assert "Min" in header
+    assert "Rounds" in header
+    assert "Mean" not in header
+    assert list(tmp_path.glob("histogram*.svg"))
+
+
+def test_disable_runs_each_case_once_and_skip_runs_none(tmp_path: Path) -> None:
+    disabled = subprocess.run(
+        [sys.executable, "-m", "pytest", "--benchmark-disable", "-k", SELECTION, "-q",
+         "-p", "no:cacheprovider", "benchmarks/bench_techniques.py"],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    _clean(disabled)
+    assert "1 passed" in disabled.stdout
+
+    skipped = subprocess.run(
+        [sys.executable, "-m", "pytest", "--benchmark-skip", "-k", SELECTION, "-q",
+         "-p", "no:cacheprovider", "benchmarks/bench_techniques.py"],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    _clean(skipped)
+    assert "1 skipped" in skipped.stdout
+
+
+def test_two_runs_on_one_machine_record_the_same_machine_info(tmp_path: Path) -> None:
+    infos = []
+    for run in ("first", "second"):  # each collects every module, doctests included
+        output = tmp_path / f"{run}.json"
+        _clean(_pytest(tmp_path, f"--benchmark-json={output}"))
+        infos.append(json.loads(output.read_text())["machine_info"])
+    first, second = infos
+    # py-cpuinfo's reading of the clock is a measurement, not a fact of the machine.
+    for info in infos:
+        info.get("cpu", {}).pop("hz_actual", None)
+        info.get("cpu", {}).pop("hz_actual_friendly", None)
+    assert first == second
+    assert "opencv_threads" not in first["recolor"]
