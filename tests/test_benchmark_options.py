@@ -154,22 +154,17 @@ def test_json_groups_columns_and_sort_as_documented(tmp_path: Path) -> None:
     assert list(tmp_path.glob("histogram*.svg"))
 
 
-def test_disable_runs_each_case_once_and_skip_runs_none(tmp_path: Path) -> None:
-    disabled = subprocess.run(
-        [sys.executable, "-m", "pytest", "--benchmark-disable", "-k", SELECTION, "-q",
-         "-p", "no:cacheprovider", "benchmarks/bench_techniques.py"],
+@pytest.mark.parametrize(
+    ("flag", "outcome"), [("--benchmark-disable", "1 passed"), ("--benchmark-skip", "1 skipped")]
+)
+def test_disable_runs_each_case_once_and_skip_runs_none(flag: str, outcome: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", flag, "-k", SELECTION, "-q", "-p", "no:cacheprovider",
+         "benchmarks/bench_techniques.py"],
         cwd=REPO, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    _clean(disabled)
-    assert "1 passed" in disabled.stdout
-
-    skipped = subprocess.run(
-        [sys.executable, "-m", "pytest", "--benchmark-skip", "-k", SELECTION, "-q",
-         "-p", "no:cacheprovider", "benchmarks/bench_techniques.py"],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    _clean(skipped)
-    assert "1 skipped" in skipped.stdout
+    _clean(result)
+    assert outcome in result.stdout
 
 
 def test_two_runs_on_one_machine_record_the_same_machine_info(tmp_path: Path) -> None:

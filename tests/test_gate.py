@@ -20,6 +20,7 @@ from benchmarks.cases import Case
 from benchmarks.instrument import protocol
 from benchmarks.instrument.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
 from benchmarks.machine import machine_facts
+from tests.project import copy_project
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -412,11 +413,7 @@ def tiny_repository(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) 
     if shutil.which("git") is None:
         pytest.skip("needs git")
     root = pytester.path
-    for name in ("recolor", "benchmarks"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy(REPO / name, root / name)
-    (root / "benchmarks" / "bench_tiny.py").write_text(TINY_BENCH)
+    copy_project(root, TINY_BENCH)
     _git(root, "init", "--quiet")
     _git(root, "add", ".")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "base")
