@@ -287,8 +287,12 @@ def test_ctrl_c_in_the_first_moments_is_one_line_not_a_traceback() -> None:
         assert b"Traceback" not in err, (moment, err)
         # In a fresh environment the interrupt was once lost (exit 0, the race
         # finished): not a traceback, but noted in the README as a known gap.
+        # CPython may end the process by raising SIGINT again at exit when an
+        # interrupt crossed code it ran as a top-level script, although main
+        # handled it (seen once in a fresh environment: "recolor: interrupted",
+        # then -2); a shell reports that as 130 too.
         if process.returncode != 0:
-            assert process.returncode == 130, (moment, err)
+            assert process.returncode in (130, -signal.SIGINT), (moment, err)
             assert _lines(err.decode())[-1] == "recolor: interrupted", err
 
 
