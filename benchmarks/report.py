@@ -1,8 +1,15 @@
 """Turn pytest-benchmark's JSON into what GitHub Actions shows: ``python -m benchmarks.report``.
 
 - ``--summary``: a Markdown table per group (time, x copy, CPU), for the job summary.
+- ``--seconds PATH``: each case's median seconds per call, in
+  github-action-benchmark's ``customSmallerIsBetter`` format (its ``pytest``
+  tool would store calls per second, from the mean).
 - ``--x-copy PATH``: the "x copy" figures (timed in fresh processes, interleaved
-  with numpy.copy) in github-action-benchmark's ``customSmallerIsBetter`` format.
+  with numpy.copy), in the same format.
+
+Every series names a case by its key (``256x256-numpy_packed``), the name
+the suite gives it whatever file holds the test, and its extra text names
+the machine that measured it.
 """
 
 from __future__ import annotations
@@ -13,24 +20,49 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.baselines import machine_name
 from recolor.timing import format_seconds
 
 
-def load_benchmarks(path: Path) -> list[dict[str, Any]]:
-    benchmarks: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["benchmarks"]
-    return benchmarks
+def load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
 
 
-def x_copy_series(benchmarks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def machine(document: dict[str, Any]) -> str:
+    """The machine that measured the run, as the suite names it (CPU, cores, system, SIMD)."""
+    facts = document.get("machine_info", {}).get("recolor")
+    return machine_name(facts) if facts else "an unnamed machine"
+
+
+def seconds_series(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Median seconds per call of every case, smaller is better."""
+    where = machine(document)
+    return [
+        {
+            "name": bench["name"],
+            "unit": "seconds per call (median)",
+            "value": float(f"{bench['stats']['median']:.6g}"),
+            "extra": f"group {bench['group']}; pytest-benchmark's median of "
+            f"{bench['stats']['rounds']} rounds in one process; on {where}",
+        }
+        for bench in document["benchmarks"]
+    ]
+
+
+def x_copy_series(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every case's time over numpy.copy's, from fresh processes, smaller is better."""
+    where = machine(document)
     return [
         {
             "name": bench["name"],
             "unit": "x copy",
             "value": round(bench["extra_info"]["x_copy"], 4),
             "extra": f"group {bench['group']}; CPU {bench['extra_info']['cpu_utilization']:.2f}; "
-            f"fresh processes, as {bench['extra_info'].get('x_copy_measured_as', bench['name'])}",
+            f"fresh processes, as {bench['extra_info'].get('x_copy_measured_as', bench['name'])};"
+            f" on {where}",
         }
-        for bench in benchmarks
+        for bench in document["benchmarks"]
         if "x_copy" in bench.get("extra_info", {})
     ]
 
@@ -64,15 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__)
     parser.add_argument("benchmark_json", type=Path, help="the file --benchmark-json wrote")
     parser.add_argument("--summary", action="store_true", help="print a Markdown summary")
+    parser.add_argument(
+        "--seconds", type=Path, metavar="PATH", help="write the seconds-per-call series here"
+    )
     parser.add_argument("--x-copy", type=Path, metavar="PATH", help="write the x copy series here")
     args = parser.parse_args(argv)
-    benchmarks = load_benchmarks(args.benchmark_json)
-    if args.x_copy is not None:
-        args.x_copy.write_text(
-            json.dumps(x_copy_series(benchmarks), indent=1) + "\n", encoding="utf-8"
-        )
+    document = load(args.benchmark_json)
+    for path, series in ((args.seconds, seconds_series), (args.x_copy, x_copy_series)):
+        if path is not None:
+            path.write_text(json.dumps(series(document), indent=1) + "\n", encoding="utf-8")
     if args.summary:
-        sys.stdout.write(markdown_summary(benchmarks))
+        sys.stdout.write(markdown_summary(document["benchmarks"]))
     return 0
 
 

@@ -7,12 +7,21 @@ from pathlib import Path
 
 from benchmarks import report
 
+MACHINE_INFO = {
+    "recolor": {
+        "cpu_model": "AMD EPYC",
+        "cores": 2,
+        "platform": "Linux x86_64",
+        "opencv_cpu_features": "SSE *AVX2 *AVX512-SKX?",
+    }
+}
 BENCHMARK_JSON = {
+    "machine_info": MACHINE_INFO,
     "benchmarks": [
         {
             "name": "998x998-numpy_mask",
             "group": "998x998",
-            "stats": {"median": 0.05},
+            "stats": {"median": 0.05, "rounds": 21},
             "extra_info": {
                 "technique": "numpy_mask",
                 "x_copy": 380.123456,
@@ -24,11 +33,11 @@ BENCHMARK_JSON = {
         {
             "name": "998x998-copy",
             "group": "998x998",
-            "stats": {"median": 0.00012},
+            "stats": {"median": 0.00012, "rounds": 900},
             "extra_info": {"technique": "copy", "x_copy": 1.0, "cpu_utilization": 0.99},
         },
-        {"name": "other", "group": None, "stats": {"median": 1.0}, "extra_info": {}},
-    ]
+        {"name": "other", "group": None, "stats": {"median": 1.0, "rounds": 3}, "extra_info": {}},
+    ],
 }
 
 
@@ -42,7 +51,23 @@ def test_x_copy_series_is_custom_smaller_is_better(tmp_path: Path) -> None:
         "name": "998x998-numpy_mask",
         "unit": "x copy",
         "value": 380.1235,
-        "extra": "group 998x998; CPU 1.00; fresh processes, as 998x998-numpy_mask",
+        "extra": "group 998x998; CPU 1.00; fresh processes, as 998x998-numpy_mask; "
+        "on AMD EPYC, 2 cores, Linux x86_64, AVX2",
+    }
+
+
+def test_seconds_series_is_the_median_in_seconds_named_by_case_key(tmp_path: Path) -> None:
+    source, target = tmp_path / "benchmark.json", tmp_path / "seconds.json"
+    source.write_text(json.dumps(BENCHMARK_JSON))
+    assert report.main([str(source), "--seconds", str(target)]) == 0
+    series = json.loads(target.read_text())
+    assert [entry["name"] for entry in series] == ["998x998-numpy_mask", "998x998-copy", "other"]
+    assert series[1] == {
+        "name": "998x998-copy",
+        "unit": "seconds per call (median)",
+        "value": 0.00012,
+        "extra": "group 998x998; pytest-benchmark's median of 900 rounds in one process; "
+        "on AMD EPYC, 2 cores, Linux x86_64, AVX2",
     }
 
 
