@@ -8,6 +8,7 @@ commit the workflow pins, and the project's own rules for the workflows.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,44 @@ def test_every_benchmark_action_input_is_a_real_one() -> None:
         assert step["with"]["tool"] in ACTION_INPUTS["tools"]
 
 
-def test_history_is_pushed_from_main_only() -> None:
+def _history_job() -> dict[str, Any]:
+    job: dict[str, Any] = _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"][
+        "history"
+    ]
+    return job
+
+
+def test_history_is_pushed_from_main_only_and_never_fetched_into_a_pull_requests_branch() -> None:
+    env = _history_job()["env"]
+    assert env["PUSH"] == "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
+    assert env["SKIP_FETCH"] == "${{ github.event_name == 'pull_request' }}"
     for step in _benchmark_action_steps():
-        assert step["with"]["auto-push"] == (
-            "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
-        )
+        assert step["with"]["auto-push"] == "${{ env.PUSH }}"
+        assert step["with"]["skip-fetch-gh-pages"] == "${{ env.SKIP_FETCH }}"
+        assert step["with"]["summary-always"] is True
+
+
+def test_comments_go_only_where_the_token_may_write() -> None:
+    assert " ".join(_history_job()["env"]["COMMENT"].split()) == (
+        "${{ github.event_name == 'push' || "
+        "github.event.pull_request.head.repo.full_name == github.repository }}"
+    )
+    for step in _benchmark_action_steps():
+        assert step["with"]["comment-on-alert"] == "${{ env.COMMENT }}"
+
+
+def test_the_history_job_checks_out_every_branch_before_the_action_switches() -> None:
+    checkout = _history_job()["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_every_action_is_pinned_to_a_release_commit_with_its_tag_beside_it(path: Path) -> None:
+    for line in path.read_text().splitlines():
+        if "uses:" in line:
+            match = re.search(r"uses: [\w./-]+@([0-9a-f]{40})  # v\d+\.\d+\.\d+$", line)
+            assert match, line
 
 
 def _series(name: str) -> dict[str, Any]:
@@ -88,8 +122,8 @@ def test_no_history_series_fails_a_pull_request_on_another_runners_figures() -> 
     # The last point on gh-pages may come from another CPU; the judge is the A/B.
     for step in _benchmark_action_steps():
         assert step["with"]["fail-on-alert"] is False
-        assert step["with"]["comment-on-alert"] is True
-    assert _series("recolor x copy")["with"]["tool"] == "customSmallerIsBetter"
+        assert step["with"]["tool"] == "customSmallerIsBetter"
+    assert _series("recolor seconds")["with"]["output-file-path"] == "seconds.json"
 
 
 def test_every_history_is_bounded() -> None:
@@ -102,7 +136,6 @@ def test_cost_series_alerts_and_leaves_the_gate_to_the_cost_job() -> None:
     assert step["with"]["tool"] == "customSmallerIsBetter"
     assert step["with"]["output-file-path"] == "cost.json"
     assert step["with"]["fail-on-alert"] is False
-    assert step["with"]["comment-on-alert"] is True
 
 
 def test_bench_job_judges_pull_requests_against_their_base_on_the_same_runner() -> None:
@@ -112,7 +145,8 @@ def test_bench_job_judges_pull_requests_against_their_base_on_the_same_runner() 
         s for s in job["steps"] if s.get("if") == "github.event_name == 'pull_request'"
     ]
     assert "--benchmark-only" in pull_request["run"]
-    assert "--recolor-compare=${{ github.event.pull_request.base.sha }}" in pull_request["run"]
+    assert pull_request["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert '--recolor-compare="$BASE_SHA"' in pull_request["run"]
     (push,) = [s for s in job["steps"] if s.get("if") == "github.event_name != 'pull_request'"]
     assert "--recolor-compare" not in push["run"]
 
@@ -127,7 +161,8 @@ def test_cost_job_counts_pull_requests_against_their_base_with_pinned_versions()
     assert any('".[cost,numba]" -c benchmarks/cost-constraints.txt' in run for run in runs)
     (pull_request,) = [s for s in steps if s.get("if") == "github.event_name == 'pull_request'"]
     assert "--recolor-cost" in pull_request["run"]
-    assert "--recolor-compare=${{ github.event.pull_request.base.sha }}" in pull_request["run"]
+    assert pull_request["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert '--recolor-compare="$BASE_SHA"' in pull_request["run"]
     assert (
         "cost"
         in _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"]["history"]["needs"]
