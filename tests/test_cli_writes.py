@@ -241,10 +241,26 @@ def _batch(tmp_path: Path, count: int) -> tuple[list[str], Path]:
     return paths, tmp_path / "out"
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+#: Signals sent to a running command: POSIX's, which Windows does not deliver.
+needs_posix_signals = pytest.mark.skipif(
+    sys.platform == "win32", reason="Windows delivers no SIGINT, SIGTERM or SIGHUP to a process"
+)
+
+
+def _signal_named(name: str) -> int:
+    """The signal ``name`` on this system; the test is skipped where there is none."""
+    number = getattr(signal, name, None)
+    if number is None:
+        pytest.skip(f"this system has no {name}")
+    return int(number)
+
+
+@needs_posix_signals
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
 def test_a_batch_stopped_by_a_signal_at_any_moment_leaves_no_temporary_file(
-    tmp_path: Path, signal_number: int
+    tmp_path: Path, signal_name: str
 ) -> None:
+    signal_number = _signal_named(signal_name)
     paths, out_dir = _batch(tmp_path, 8)
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     for moment in (0.05, 0.35, 0.7):  # in start-up, in the first images, later
@@ -271,6 +287,7 @@ def test_a_batch_stopped_by_a_signal_at_any_moment_leaves_no_temporary_file(
             assert last.startswith(("recolor: interrupted", "recolor: stopped by")), err
 
 
+@needs_posix_signals
 def test_ctrl_c_in_the_first_moments_is_one_line_not_a_traceback() -> None:
     # Within 30 ms or so Python itself is still starting; after that, recolor's
     # handlers are in place before numpy, Pillow or OpenCV start loading.
