@@ -360,13 +360,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         cost_gate.write(session.config.option.recolor_cost_baseline, cost_session.recorded)
     path = session.config.option.recolor_cost_json
     if path is not None:
+        host = cpu_model()
         series = [
             {
                 "name": verdict.case.key,
                 "unit": "estimated cycles",
                 "value": verdict.current.estimated_cycles,
                 "extra": f"instructions {verdict.current.instructions}, "
-                f"L1 misses {verdict.current.l1_misses}, LL misses {verdict.current.ll_misses}",
+                f"L1 misses {verdict.current.l1_misses}, LL misses {verdict.current.ll_misses}; "
+                f"per call on valgrind {cost.valgrind_version()}'s simulated CPU, host {host}",
             }
             for verdict in cost_session.verdicts
         ]
