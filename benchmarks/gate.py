@@ -77,7 +77,8 @@ YARDSTICK_EXCESS_LIMIT = 3.0
 #: The yardstick's seconds per call across the processes of one decision may
 #: differ by at most this (slowest over fastest): beyond it, the ratio divides
 #: by a yardstick that ran in different modes, which the gate cannot tell from
-#: a change of the code.
+#: a change of the code. (A yardstick under a microsecond, such as numpy.copy of
+#: 64x64 pixels, is mostly call overhead and can spread this far on a busy machine.)
 YARDSTICK_SPREAD_LIMIT = 1.5
 
 
