@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.instrument import protocol
 from recolor._atomic import atomic_write
 
 FORMAT = 3
@@ -162,18 +163,18 @@ def _positive_numbers(where: str, name: str, values: Any) -> tuple[float, ...] |
     if not isinstance(values, list) or not values:
         raise ValueError(f"{where}: {name} must be a non-empty list of numbers")
     for value in values:
-        _check_positive(where, value)
+        _check_positive(where, value, f"every value of {name}")
     return tuple(float(value) for value in values)
 
 
-def _check_positive(where: str, value: Any) -> None:
+def _check_positive(where: str, value: Any, what: str = "every ratio") -> None:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
         or value <= 0
     ):
-        raise ValueError(f"{where}: every ratio must be a finite number > 0, got {value!r}")
+        raise ValueError(f"{where}: {what} must be a finite number > 0, got {value!r}")
 
 
 def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
@@ -235,8 +236,7 @@ def write(
     previous = machines.get(machine)
     merged = {**(previous.cases if previous else {}), **cases}
     known = {**(previous.protocols if previous else {}), **protocols}
-    named = {case.protocol for case in merged.values()}
-    kept = {identity: known[identity] for identity in sorted(known) if identity in named}
+    kept = protocol.named(known, (case.protocol for case in merged.values()))
     machines[machine] = MachineBaseline(machine, facts, merged, kept)
     data = {
         "format": FORMAT,

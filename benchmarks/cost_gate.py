@@ -150,12 +150,11 @@ def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
     current = cost_protocol()
     known = {**known, protocol.identity(current): current}
     cases = dict(sorted({**existing, **entries}.items()))
-    named = {case.get("protocol") for case in cases.values()}
     data = {
         "format": FORMAT,
         "recorded_with": RECORD_COMMAND,
         **_MODEL,
-        "protocols": {identity: known[identity] for identity in sorted(known) if identity in named},
+        "protocols": protocol.named(known, (case.get("protocol") for case in cases.values())),
         "cases": cases,
     }
     text = json.dumps(data, indent=1) + "\n"

@@ -160,7 +160,7 @@ COPY_FLOOR = 0.75
 
 
 def copy_floor(technique: str, threads: int) -> float | None:
-    """The lowest x copy an out-of-place call of ``technique`` on ``threads`` threads can reach.
+    """The least time, over the bandwidth probe's, an out-of-place call on ``threads`` can take.
 
     A call that returns a new image reads and writes every byte at least
     once, as copying the image into a ready buffer does (the bandwidth

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["code_digest", "describe_differences", "identity", "protocol"]
+__all__ = ["code_digest", "describe_differences", "identity", "named", "protocol"]
 
 
 def code_digest(path: Path) -> str:
@@ -49,6 +49,14 @@ def identity(measuring_protocol: Mapping[str, Any]) -> str:
     """A short name for a protocol, the same for the same protocol on any machine."""
     text = json.dumps(measuring_protocol, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def named(
+    known: Mapping[str, dict[str, Any]], identities: Iterable[str | None]
+) -> dict[str, dict[str, Any]]:
+    """The protocols of ``known`` that ``identities`` name, by identity: what a file keeps."""
+    wanted = set(identities)
+    return {identity: dict(known[identity]) for identity in sorted(known) if identity in wanted}
 
 
 def describe_differences(stored: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str:
