@@ -9,7 +9,7 @@ import pytest
 
 import recolor
 
-pytest_plugins = ["benchmarks.plugin", "benchmarks.cost_plugin"]
+pytest_plugins = ["benchmarks.instrument.plugin"]
 
 #: Modules that import an optional package at their top, by that package.
 #: ``--doctest-modules`` imports every module it collects, so each is left

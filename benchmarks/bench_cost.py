@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, cost_cases
-from benchmarks.cost_plugin import CostRunner
+from benchmarks.instrument.cost.session import CostRunner
 
 
 @pytest.mark.parametrize("case", cost_cases(), ids=lambda case: case.key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, reference_cases, size_cases
-from benchmarks.race import Race
+from benchmarks.instrument.runner import Race
 
 # A quarter second of rounds a case for the tables (the gate measures on its
 # own, in fresh processes) keeps the whole suite within its 4 minutes.

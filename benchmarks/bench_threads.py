@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, thread_cases
-from benchmarks.race import Race
+from benchmarks.instrument.runner import Race
 
 pytestmark = pytest.mark.benchmark(max_time=0.25)
 

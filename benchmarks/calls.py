@@ -11,10 +11,11 @@ them is never timed and every benchmark of a size sees the same pixels.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -131,6 +132,39 @@ def measured_calls(case: Case, *, against_copy: bool = False) -> dict[str, Calla
     return calls
 
 
+def worker_calls(
+    spec: Mapping[str, Any], payload: io.BufferedIOBase, *, against_reference: bool
+) -> dict[str, Callable[[], Any]]:
+    """The calls a worker times (benchmarks/instrument/worker.py), on the image it was sent.
+
+    The technique runs once before the image exists (:func:`load_technique`),
+    and the image is read into a buffer of its own, so both trees of an A/B
+    comparison measure the very same pixels on alike heaps.
+    """
+    case = Case(**spec)
+    load_technique(case)
+    image = np.empty((case.size, case.size, 4), dtype=np.uint8)
+    if payload.readinto(image.reshape(-1).data) != image.nbytes:
+        raise SystemExit(f"benchmark worker: the {case.key} image on stdin is incomplete")
+    provide_image(image)
+    return measured_calls(case, against_copy=against_reference)
+
+
+def worker_threads(spec: Mapping[str, Any]) -> contextlib.AbstractContextManager[None]:
+    """The case's thread cap while a worker times it."""
+    return case_threads(Case(**spec))
+
+
+def counted_call(spec: Mapping[str, Any]) -> Callable[[], Any]:
+    """The call a cost worker counts: the case on the sample image, built in the worker."""
+    return call_for(Case(**spec))
+
+
+def measured_file() -> str:
+    """Where the recolor a worker measures was imported from."""
+    return str(recolor.__file__)
+
+
 def slowdowns() -> dict[str, float]:
     """The slowdown factors asked for in RECOLOR_BENCH_SLOWDOWN."""
     spec = os.environ.get(SLOWDOWN_ENV_VAR, "").strip()
@@ -161,3 +195,10 @@ def slowed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return slow
+
+
+if TYPE_CHECKING:  # mypy checks that this module is the worker side the instrument imports
+    import benchmarks.calls as _this
+    from benchmarks.instrument.adapter import WorkerSide
+
+    _checked: WorkerSide = _this

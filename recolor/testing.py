@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from recolor._registry import Technique
+    from recolor.core.registry import Technique
 
 __all__ = ["assert_image_equal", "reference_recolor", "require_available"]
 

@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def copy_project(root: Path, bench_file: str) -> None:
     """The packages and pytest's configuration under ``root``, with one more benchmark file."""
-    for name in ("recolor", "benchmarks"):
+    for name in ("recolor", "benchmarks", "tools"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml"):
         shutil.copy(REPO / name, root / name)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.readme import README, REGENERATE, block
+from tools.generate import README, REGENERATE, block
 
 REPO = README.parent
 
@@ -28,7 +28,7 @@ def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_readme_recipe_adds_a_technique_as_written(tmp_path: Path) -> None:
     copy = tmp_path / "repo"
-    for folder in ("recolor", "tests", "benchmarks"):
+    for folder in ("recolor", "tests", "benchmarks", "tools"):
         shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, copy / name)

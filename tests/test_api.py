@@ -143,10 +143,10 @@ def test_enough_work_pays_for_the_kernels_and_then_gets_them() -> None:
     pytest.importorskip("numba")
     chosen = fresh_python(
         "import recolor\n"
-        "from recolor import _api\n"
+        "from recolor.core import choice\n"
         "image = recolor.sample_image(998, 998)\n"
-        "calls = int(_api._KERNELS.price_seconds / (image.shape[0] * image.shape[1]"
-        " * _api._KERNELS.saved_seconds_per_pixel)) + 1\n"
+        "calls = int(choice._KERNELS.price_seconds / (image.shape[0] * image.shape[1]"
+        " * choice._KERNELS.saved_seconds_per_pixel)) + 1\n"
         "names = []\n"
         "for _ in range(calls + 1):\n"
         "    names.append(recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name)\n"

@@ -380,7 +380,7 @@ def test_bench_in_place_races_every_technique_recolouring_its_own_buffer(
 
 
 def test_in_place_calls_recolour_one_buffer_back_and_forth() -> None:
-    from recolor._race import in_place_calls
+    from recolor.bench.race import in_place_calls
 
     image = recolor.sample_image(8, 6)
     call = in_place_calls(recolor.numpy_mask, image, OLD, NEW)

@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 import recolor
-from recolor._atomic import atomic_write, remove_leftovers
 from recolor.cli import main
+from recolor.files.atomic import atomic_write, remove_leftovers
 
 REPO = Path(__file__).resolve().parent.parent
 

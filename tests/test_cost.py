@@ -8,15 +8,17 @@ from typing import Any
 
 import pytest
 
-from benchmarks import cost, cost_gate
+from benchmarks import adapter as suite_adapter
 from benchmarks.calls import SLOWDOWN_ENV_VAR
 from benchmarks.cases import Case
-from benchmarks.cost_slowdown import filler_units
+from benchmarks.instrument.cost import callgrind
+from benchmarks.instrument.cost import decision as cost_gate
+from benchmarks.instrument.cost.slowdown import filler_units
 
 REPO = Path(__file__).resolve().parent.parent
 
 needs_valgrind = pytest.mark.skipif(
-    cost.missing_tools() is not None, reason=str(cost.missing_tools())
+    callgrind.missing_tools() is not None, reason=str(callgrind.missing_tools())
 )
 
 COST_FILE = """
@@ -31,12 +33,12 @@ def test_small(cost, case):
 CASE = Case("numpy_packed", 998)
 
 
-def _cost(cycles_scale: float = 1.0) -> cost.Cost:
-    return cost.Cost(round(1_000_000 * cycles_scale), 1_000, 100)
+def _cost(cycles_scale: float = 1.0) -> callgrind.Cost:
+    return callgrind.Cost(round(1_000_000 * cycles_scale), 1_000, 100)
 
 
 def test_estimated_cycles_follow_the_stated_formula() -> None:
-    assert cost.Cost(1_000, 20, 3).estimated_cycles == 1_000 + 10 * 20 + 100 * 3
+    assert callgrind.Cost(1_000, 20, 3).estimated_cycles == 1_000 + 10 * 20 + 100 * 3
 
 
 @pytest.mark.parametrize(
@@ -156,9 +158,7 @@ def cost_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        "-p", "benchmarks.plugin", "-p", "benchmarks.cost_plugin", *args
-    )
+    return pytester.runpytest_subprocess("-p", "benchmarks.instrument.plugin", *args)
 
 
 @pytest.mark.parametrize(
@@ -190,7 +190,7 @@ def test_without_valgrind_the_mode_stops_with_one_line_on_installing_it(
     result = _run(cost_dir, "--recolor-cost")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert [line for line in result.stderr.lines if line.strip()] == [
-        f"ERROR: {cost.INSTALL_VALGRIND}"
+        f"ERROR: {callgrind.INSTALL_VALGRIND}"
     ]
 
 
@@ -201,7 +201,7 @@ def test_without_the_cost_mode_a_cost_case_is_a_smoke_test(cost_dir: pytest.Pyte
 @needs_valgrind
 def test_two_counts_of_the_same_call_agree() -> None:
     case = Case("numpy_packed", 64)
-    (first, cpu), (second, _) = cost.measure(case), cost.measure(case)
+    (first, cpu), (second, _) = callgrind.measure(case), callgrind.measure(case)
     assert first.estimated_cycles == pytest.approx(second.estimated_cycles, rel=0.005)
     assert first.instructions == pytest.approx(second.instructions, rel=0.005)
     assert cpu.startswith("X86_V")
@@ -273,7 +273,7 @@ def test_the_workflow_constraints_pin_the_versions_the_baseline_was_counted_with
         for line in (REPO / "benchmarks" / "cost-constraints.txt").read_text().splitlines()
         if line and not line.startswith("#")
     )
-    for key, entry in cost_gate.load(cost_gate.DEFAULT_BASELINE).items():
+    for key, entry in cost_gate.load(suite_adapter.COST_BASELINE_PATH).items():
         recorded = entry["versions"]
         for package, name in [
             ("numpy", "numpy"),

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 import recolor
-from recolor import _frames
-from recolor._colors import match_bounds
-from recolor._pillow_native import recolor_image
+from recolor.core.colors import match_bounds
+from recolor.core.pillow_native import recolor_image
+from recolor.files import frames as _frames
 from recolor.testing import assert_image_equal, reference_recolor
 from tests.processes import fresh_python
 
@@ -88,7 +88,7 @@ def test_enough_pixels_pay_for_numpy_and_then_get_it() -> None:
     chosen = fresh_python(
         "import sys\n"
         "from PIL import Image\n"
-        "from recolor import _frames, _pillow_native\n"
+        "from recolor.files import frames as _frames\n"
         "frame = Image.new('RGBA', (998, 998))\n"
         "frames = 0\n"
         "while 'numpy' not in sys.modules:\n"

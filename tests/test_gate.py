@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from benchmarks import baselines, calls, cases, checks, gate, git_ref, measure
+from benchmarks import adapter as suite_adapter
+from benchmarks import calls, cases, checks
 from benchmarks.calls import SLOWDOWN_ENV_VAR, slowdowns
 from benchmarks.cases import Case
-from benchmarks.instrument import protocol
+from benchmarks.instrument import decision, gate, machine, measure, protocol, storage
+from benchmarks.instrument.machine import machine_facts
 from benchmarks.instrument.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
-from benchmarks.machine import machine_facts
 from tests.project import copy_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,17 +39,17 @@ def test_small(race):
 def test_the_test_sees_a_shift_and_not_noise() -> None:
     reference = [1.0, 1.1, 0.9, 1.05, 0.95]
     slower = [x * 1.5 for x in reference]
-    assert gate.larger_p_value(slower, reference) < gate.ALPHA
-    assert gate.larger_p_value(reference, reference) > 0.3
-    assert gate.larger_p_value(reference, slower) > 0.99
-    assert gate.larger_p_value([], reference) == 1.0
+    assert decision.larger_p_value(slower, reference) < decision.ALPHA
+    assert decision.larger_p_value(reference, reference) > 0.3
+    assert decision.larger_p_value(reference, slower) > 0.99
+    assert decision.larger_p_value([], reference) == 1.0
 
 
 def test_five_processes_a_side_can_reach_significance_and_four_against_five_too() -> None:
     # Exact one-sided p for fully separated samples: 1/C(10,5) and 1/C(9,4).
-    assert gate.larger_p_value([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]) == pytest.approx(1 / 252)
-    assert gate.larger_p_value([6, 7, 8, 9], [1, 2, 3, 4, 5]) == pytest.approx(1 / 126)
-    assert gate.ALPHA > 1 / 126
+    assert decision.larger_p_value([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]) == pytest.approx(1 / 252)
+    assert decision.larger_p_value([6, 7, 8, 9], [1, 2, 3, 4, 5]) == pytest.approx(1 / 126)
+    assert decision.ALPHA > 1 / 126
 
 
 def test_the_unit_is_the_process_not_the_round() -> None:
@@ -56,9 +57,9 @@ def test_the_unit_is_the_process_not_the_round() -> None:
     # as two processes against two it cannot be.
     here = [[1.3] * 7, [1.31] * 7]
     there = [[1.0] * 7, [1.01] * 7]
-    medians = gate.process_medians(here)
+    medians = decision.process_medians(here)
     assert medians == [1.3, 1.31]
-    assert gate.larger_p_value(medians, gate.process_medians(there)) > gate.ALPHA
+    assert decision.larger_p_value(medians, decision.process_medians(there)) > decision.ALPHA
 
 
 def test_a_worker_measures_the_image_it_is_sent() -> None:
@@ -68,10 +69,17 @@ def test_a_worker_measures_the_image_it_is_sent() -> None:
     assert len(measurement.ratios) == ROUNDS
     assert all(ratio > 0 for ratio in measurement.ratios)
 
-    request = {"case": case.__dict__, "against_copy": False, "rounds": 1, "min_round_seconds": 0}
+    request = {
+        "worker_module": "benchmarks.calls",
+        "case": case.__dict__,
+        "against_reference": False,
+        "rounds": 1,
+        "min_round_seconds": 0,
+        "copy_bytes": 0,
+    }
     truncated = json.dumps(request).encode() + b"\n" + bytes(10)
     completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.worker"],
+        [sys.executable, "-m", "benchmarks.instrument.worker"],
         input=truncated,
         capture_output=True,
         check=False,
@@ -108,7 +116,7 @@ PROTOCOLS = {protocol.identity(_runs_protocol()): _runs_protocol()}
 
 def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> Any:
     """A case measured by the runs' protocol, with a steady yardstick."""
-    return baselines.CaseBaseline(
+    return storage.CaseBaseline(
         technique,
         "copy",
         f"998x998-{technique}",
@@ -119,12 +127,12 @@ def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> An
 
 
 def test_baseline_spread_is_slowest_process_over_fastest() -> None:
-    spread = gate.baseline_spread(_case_baseline([1.0, 1.0], [1.6, 1.6], [1.2, 1.2]))
+    spread = decision.baseline_spread(_case_baseline([1.0, 1.0], [1.6, 1.6], [1.2, 1.2]))
     assert spread == pytest.approx(1.6)
 
 
 def test_verdict_message_names_technique_figures_threshold_and_processes() -> None:
-    verdict = gate.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, 0.004, "main", 10)
+    verdict = decision.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, 0.004, "main", 10)
     message = verdict.describe()
     for part in [
         "numpy_mask",
@@ -138,7 +146,7 @@ def test_verdict_message_names_technique_figures_threshold_and_processes() -> No
     ]:
         assert part in message
     assert "across machines" not in message
-    across = gate.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, across_machines=True)
+    across = decision.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, across_machines=True)
     assert across.describe().endswith("[across machines]")
 
 
@@ -146,18 +154,18 @@ def test_machines_are_named_by_cpu_cores_system_and_simd() -> None:
     facts = {"cpu_model": "AMD EPYC", "cores": 2, "platform": "Linux x86_64"}
     with_avx512 = {**facts, "opencv_cpu_features": "SSE *AVX2 *AVX512-SKX"}
     without = {**facts, "opencv_cpu_features": "SSE *AVX2 *AVX512-SKX?"}
-    assert baselines.machine_name(with_avx512) == "AMD EPYC, 2 cores, Linux x86_64, AVX512"
-    assert baselines.machine_name(without) == "AMD EPYC, 2 cores, Linux x86_64, AVX2"
+    assert machine.machine_name(with_avx512) == "AMD EPYC, 2 cores, Linux x86_64, AVX512"
+    assert machine.machine_name(without) == "AMD EPYC, 2 cores, Linux x86_64, AVX2"
 
 
 def test_missing_baseline_says_how_to_record_one(tmp_path: Path) -> None:
-    with pytest.raises(baselines.BaselineMissing, match=r"--recolor-record-baseline"):
-        baselines.load(tmp_path / "none.json")
+    with pytest.raises(storage.BaselineMissing, match=r"--recolor-record-baseline"):
+        storage.load(tmp_path / "none.json")
 
 
 def _written(tmp_path: Path, machine: str = "m1", **cases: Any) -> Path:
     path = tmp_path / "baseline.json"
-    baselines.write(
+    storage.write(
         path, machine, {"cores": 2}, cases or {"a": _case_baseline([1.0, 1.1])}, PROTOCOLS
     )
     return path
@@ -177,9 +185,9 @@ def test_an_unreadable_baseline_says_how_to_restore_it(tmp_path: Path, content: 
     path = tmp_path / "baseline.json"
     path.write_text(content)
     with pytest.raises(
-        baselines.BaselineError, match=r"unusable.*git checkout -- .*re-record it with"
+        storage.BaselineError, match=r"unusable.*git checkout -- .*re-record it with"
     ):
-        baselines.load(path)
+        storage.load(path)
 
 
 @pytest.mark.parametrize(
@@ -201,15 +209,15 @@ def test_every_ratio_is_checked_on_load(tmp_path: Path, field: str, value: Any) 
     data = json.loads(path.read_text())
     data["machines"]["m1"]["cases"]["a"][field] = value
     path.write_text(json.dumps(data))  # json writes NaN and Infinity, as a hand edit might
-    with pytest.raises(baselines.BaselineError, match="unusable"):
-        baselines.load(path)
+    with pytest.raises(storage.BaselineError, match="unusable"):
+        storage.load(path)
 
 
 def test_an_old_format_is_refused_with_advice(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     path.write_text('{"format": 1, "machine": {}, "cases": {"a": {"samples": [1.0]}}}')
-    with pytest.raises(baselines.BaselineError, match=r"format 1.*re-record it with"):
-        baselines.load(path)
+    with pytest.raises(storage.BaselineError, match=r"format 1.*re-record it with"):
+        storage.load(path)
 
 
 def test_recording_merges_per_machine_and_never_replaces_an_unusable_file(tmp_path: Path) -> None:
@@ -219,25 +227,25 @@ def test_recording_merges_per_machine_and_never_replaces_an_unusable_file(tmp_pa
     new_numpy = dataclasses.replace(_case_baseline([1.0]), versions={"numpy": "2.4"})
     _written(tmp_path, "m3", a=old_numpy)
     _written(tmp_path, "m3", b=new_numpy)  # a partial re-record: a keeps its versions
-    m3 = baselines.load(path)["m3"].cases
+    m3 = storage.load(path)["m3"].cases
     assert (m3["a"].versions, m3["b"].versions) == ({"numpy": "1.26"}, {"numpy": "2.4"})
     _written(tmp_path, "m2", a=_case_baseline([3.0]))
-    machines = baselines.load(path)
+    machines = storage.load(path)
     assert set(machines["m1"].cases) == {"a", "b"}
     assert set(machines["m2"].cases) == {"a"}
     assert set(machines) == {"m1", "m2", "m3"}
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
     path.write_text('{"format": 2, "machines": {"m1": ')
-    with pytest.raises(baselines.BaselineError):
+    with pytest.raises(storage.BaselineError):
         _written(tmp_path, "m1", c=_case_baseline([1.0]))
     assert path.read_text() == '{"format": 2, "machines": {"m1": '
 
 
 def test_the_committed_baseline_is_readable_and_kept_for_its_machine() -> None:
-    machines = baselines.load(baselines.DEFAULT_PATH)
-    for name, machine in machines.items():
-        assert baselines.machine_name(machine.facts) == name
-        assert len(machine.cases) >= 38
+    machines = storage.load(suite_adapter.BASELINE_PATH)
+    for name, stored in machines.items():
+        assert machine.machine_name(stored.facts) == name
+        assert len(stored.cases) >= 38
 
 
 def test_slowdown_spec_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,7 +267,7 @@ def bench_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyt
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(
         "-p",
-        "benchmarks.plugin",
+        "benchmarks.instrument.plugin",
         "--benchmark-only",
         "--benchmark-max-time=0.05",
         f"--recolor-round-seconds={ROUND_SECONDS}",
@@ -272,11 +280,14 @@ def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyP
 
     recorded = _run(bench_dir, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
     recorded.assert_outcomes(passed=1)
-    (machine,) = baselines.load(baseline).values()
-    assert machine.name == baselines.machine_name(machine_facts())
-    recorded_case = machine.cases["256x256-numpy_packed"]
-    assert len(recorded_case.processes) == gate.RECORD_WORKERS
-    assert recorded_case.versions == baselines.versions_of(machine_facts())
+    (stored,) = storage.load(baseline).values()
+    assert stored.name == machine.machine_name(machine_facts())
+    recorded_case = stored.cases["256x256-numpy_packed"]
+    assert len(recorded_case.processes) == decision.RECORD_WORKERS
+    assert recorded_case.versions == {
+        **suite_adapter.versions(),
+        "python": machine_facts()["python"],
+    }
 
     # (Unchanged, whether it passes depends on this machine's noise: only the
     # 3x slowdown below is asserted.)
@@ -302,8 +313,8 @@ def _another_machines_baseline(path: Path) -> None:
         measured_as="256x256-numpy_packed",
         yardstick_seconds=None,
     )
-    baselines.write(
-        path, baselines.machine_name(facts), facts, {"256x256-numpy_packed": case}, PROTOCOLS
+    storage.write(
+        path, machine.machine_name(facts), facts, {"256x256-numpy_packed": case}, PROTOCOLS
     )
 
 
@@ -357,7 +368,9 @@ def test_unreadable_baseline_fails_with_advice_not_exit_4(bench_dir: pytest.Pyte
 def test_comparing_without_a_mode_that_measures_is_a_usage_error(
     bench_dir: pytest.Pytester,
 ) -> None:
-    result = bench_dir.runpytest_subprocess("-p", "benchmarks.plugin", "--recolor-compare=main")
+    result = bench_dir.runpytest_subprocess(
+        "-p", "benchmarks.instrument.plugin", "--recolor-compare=main"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*--recolor-compare measures: run python -m pytest --benchmark-only --recolor-compare*"]
@@ -365,7 +378,9 @@ def test_comparing_without_a_mode_that_measures_is_a_usage_error(
 
 
 def test_recording_without_benchmark_only_is_a_usage_error(bench_dir: pytest.Pytester) -> None:
-    result = bench_dir.runpytest_subprocess("-p", "benchmarks.plugin", "--recolor-record-baseline")
+    result = bench_dir.runpytest_subprocess(
+        "-p", "benchmarks.instrument.plugin", "--recolor-record-baseline"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*records timings: run python -m pytest --benchmark-only --recolor-record-baseline*"]
@@ -388,8 +403,7 @@ NEW_TECHNIQUE = '''
 
 import numpy as np
 
-from recolor._registry import register
-from recolor._validation import validate_request
+from recolor import register, validate_request
 
 
 @register("numpy.where on a per-pixel match")
@@ -427,8 +441,6 @@ def tiny_repository(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) 
     busy = "\n    sum(range(20000))  # the second commit's slowdown\n"
     numpy_techniques.write_text(text[:body_start] + busy + text[body_start:])
     (root / "recolor" / "techniques" / "numpy_where.py").write_text(NEW_TECHNIQUE)
-    init = root / "recolor" / "techniques" / "__init__.py"
-    init.write_text(init.read_text() + "from recolor.techniques.numpy_where import numpy_where\n")
     _git(root, "add", ".")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "head")
     monkeypatch.setenv("PYTHONPATH", str(root))
@@ -482,7 +494,7 @@ def test_without_git_a_comparison_is_one_line(
 
 
 def test_the_restore_advice_names_a_path_git_knows_from_the_repository_root() -> None:
-    advice = baselines._advice(baselines.DEFAULT_PATH)
+    advice = storage._advice(suite_adapter.BASELINE_PATH)
     path = re.search(r"git checkout -- (\S+)'", advice)
     assert path, advice
     if shutil.which("git") is None or not (REPO / ".git").exists():
@@ -503,9 +515,9 @@ def test_thread_case_names_do_not_depend_on_the_core_count(
 
 
 def test_a_baseline_measured_against_another_yardstick_says_to_re_record() -> None:
-    stale = baselines.CaseBaseline("numpy_mask", "python", "998x998-numpy_mask", ((1.0,),))
+    stale = storage.CaseBaseline("numpy_mask", "python", "998x998-numpy_mask", ((1.0,),))
     with pytest.raises(
-        gate.BaselineMismatch,
+        decision.BaselineMismatch,
         match=r"against the python yardstick, which is now copy; re-record it: python -m pytest --benchmark-only --recolor-record-baseline -k 998x998-numpy_mask",
     ):
         gate.judge(Case("numpy_mask", 998), stale)
@@ -516,9 +528,9 @@ def test_a_case_missing_from_this_machines_baseline_is_named_with_the_command(
 ) -> None:
     baseline = bench_dir.path / "baseline.json"
     other_case = _case_baseline([1.0, 1.0], technique="numpy_mask")
-    baselines.write(
+    storage.write(
         baseline,
-        baselines.machine_name(machine_facts()),
+        machine.machine_name(machine_facts()),
         machine_facts(),
         {"x": other_case},
         PROTOCOLS,
@@ -555,5 +567,5 @@ def test_a_ref_whose_techniques_take_no_out_is_recognised(tmp_path: Path) -> Non
     (old / "__init__.py").write_text(
         "def numpy_mask(image, old, new, *, tolerance=0):\n    return image.copy()\n"
     )
-    assert not git_ref.takes_out(tmp_path)
-    assert git_ref.takes_out(REPO)
+    assert not suite_adapter.takes_out(tmp_path)
+    assert suite_adapter.takes_out(REPO)

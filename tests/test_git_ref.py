@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import git_ref
+from benchmarks.instrument import gitref
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def test_a_worktree_is_removed_after_use() -> None:
-    with git_ref.worktree("HEAD") as root:
+    with gitref.worktree("HEAD") as root:
         assert (root / "recolor" / "__init__.py").exists()
         folder = root
     assert not folder.exists()
     listing = subprocess.run(
-        ["git", "worktree", "list"], cwd=git_ref.ROOT, capture_output=True, text=True
+        ["git", "worktree", "list"], cwd=gitref.ROOT, capture_output=True, text=True
     ).stdout
     assert str(folder) not in listing
 
@@ -32,16 +32,16 @@ def test_the_worktree_of_a_killed_run_is_removed_by_the_next() -> None:
     folder = Path(tempfile.gettempdir()) / f"recolor-ref-{exited.pid}-leftover"
     subprocess.run(
         ["git", "worktree", "add", "--detach", "--quiet", str(folder), "HEAD"],
-        cwd=git_ref.ROOT,
+        cwd=gitref.ROOT,
         check=True,
     )
     try:
-        assert str(folder) in git_ref.remove_leftovers()
+        assert str(folder) in gitref.remove_leftovers()
         assert not folder.exists()
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=git_ref.ROOT)
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=gitref.ROOT)
 
 
 def test_a_ref_git_does_not_know_is_one_line() -> None:
-    with pytest.raises(git_ref.GitRefError, match=r"^--recolor-compare: no commit named 'nope-x'"):
-        git_ref.resolve("nope-x")
+    with pytest.raises(gitref.GitRefError, match=r"^--recolor-compare: no commit named 'nope-x'"):
+        gitref.resolve("nope-x")

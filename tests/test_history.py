@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import report
+from benchmarks.instrument import report
 from tests import github_actions
 from tests.github_actions import OWNER, REPO, TOKEN, git
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks import baselines, gate, measure
+from benchmarks import adapter as suite_adapter
 from benchmarks.cases import Case
-from benchmarks.instrument import environment, protocol
-from benchmarks.measure import Measurement
+from benchmarks.instrument import decision, environment, gate, measure, protocol, storage
+from benchmarks.instrument.measure import Measurement
 from tests.project import copy_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,24 +63,25 @@ def test_the_code_digest_ignores_docstrings_and_comments_but_not_code(tmp_path: 
 def test_a_protocol_names_what_differs() -> None:
     current = measure.wall_clock_protocol()
     assert set(current["code"]) == {
-        "benchmarks/worker.py",
-        "benchmarks/measure.py",
-        "benchmarks/calls.py",
-        "benchmarks/yardsticks.py",
+        "benchmarks/instrument/worker.py",
+        "benchmarks/instrument/measure.py",
         "benchmarks/instrument/timing.py",
         "benchmarks/instrument/environment.py",
+        "benchmarks/calls.py",
+        "benchmarks/yardsticks.py",
     }
-    stored = {**current, "code": {**current["code"], "benchmarks/worker.py": "0" * 12}}
+    worker = "benchmarks/instrument/worker.py"
+    stored = {**current, "code": {**current["code"], worker: "0" * 12}}
     stored["rounds"] = 5
     described = protocol.describe_differences(stored, current)
-    assert described == "it differs in benchmarks/worker.py, rounds (5 there, 7 here)"
+    assert described == f"it differs in {worker}, rounds (5 there, 7 here)"
     assert "before figures recorded" in protocol.describe_differences(None, current)
     assert protocol.identity(stored) != protocol.identity(current)
 
 
 def test_the_committed_baselines_name_todays_protocol_for_this_machine_or_another() -> None:
     identity = protocol.identity(measure.wall_clock_protocol())
-    for machine in baselines.load(baselines.DEFAULT_PATH).values():
+    for machine in storage.load(suite_adapter.BASELINE_PATH).values():
         named = {case.protocol for case in machine.cases.values()}
         assert len(named) == 1, machine.name  # each machine recorded whole, by one protocol
         (one,) = named
@@ -97,16 +98,16 @@ def _measurement(ratio: float, yardstick: float, probe: float | None = 1e-4) -> 
 
 
 def test_a_yardstick_far_slower_than_the_copy_bandwidth_is_named_with_its_figures() -> None:
-    problem = gate.yardstick_problem([_measurement(1.5, 1e-3, 1e-4)])
+    problem = decision.yardstick_problem([_measurement(1.5, 1e-3, 1e-4)])
     assert problem is not None
     assert "ran 10.0x as long as copying into a ready buffer (2 GB/s against 20 GB/s" in problem
-    assert gate.yardstick_problem([_measurement(1.5, 1.05e-4)]) is None
+    assert decision.yardstick_problem([_measurement(1.5, 1.05e-4)]) is None
 
 
 def test_a_yardstick_that_spreads_across_processes_is_named() -> None:
     steady = [_measurement(1.5, 1.0e-4), _measurement(1.5, 1.1e-4)]
-    assert gate.yardstick_problem(steady, stored_seconds=[1.05e-4]) is None
-    problem = gate.yardstick_problem(steady, stored_seconds=[2.0e-4])
+    assert decision.yardstick_problem(steady, stored_seconds=[1.05e-4]) is None
+    problem = decision.yardstick_problem(steady, stored_seconds=[2.0e-4])
     assert problem is not None
     assert "spread 2.00x across the processes compared (100 to 200 us a call" in problem
 
@@ -126,11 +127,11 @@ def test_an_impossible_reading_is_a_measuring_fault(
     case: Case, ratio: float, excess: float, fault: bool
 ) -> None:
     measurement = _measurement(ratio, 1e-4 * excess, 1e-4)
-    assert (gate.copy_fault(case, measurement) is not None) == fault
+    assert (decision.floor_fault(case, measurement) is not None) == fault
 
 
-def _baseline(yardstick_seconds: tuple[float, ...] = (1e-4,) * 5) -> baselines.CaseBaseline:
-    return baselines.CaseBaseline(
+def _baseline(yardstick_seconds: tuple[float, ...] = (1e-4,) * 5) -> storage.CaseBaseline:
+    return storage.CaseBaseline(
         "numpy_packed",
         "copy",
         "256x256-numpy_packed",
@@ -188,7 +189,7 @@ def test_an_ab_whose_sides_ran_their_yardsticks_in_different_modes_is_not_judged
 ) -> None:
     handed = _workers_returning(monkeypatch, _measurement(3.0, 1e-4), _measurement(1.0, 3e-4, 1e-4))
     verdict = gate.compare_with_ref(Case("numpy_packed", 256), tmp_path, against="main")
-    assert len(handed) == 2 * gate.AB_PROCESSES
+    assert len(handed) == 2 * decision.AB_PROCESSES
     assert not verdict.regressed
     assert verdict.not_judged is not None
 
@@ -202,8 +203,8 @@ def test_ref_with_a_broken_timing_module_is_measured_by_this_trees_loop(tmp_path
     (ref / "recolor" / "timing.py").write_text(
         'raise RuntimeError("REF\'s timing loop was imported")\n'
     )
-    measurement = measure.run_worker(Case("numpy_packed", 16), recolor_root=ref)
-    assert Path(measurement.recolor_file).is_relative_to(ref)  # REF's recolor was measured
+    measurement = measure.run_worker(Case("numpy_packed", 16), root=ref)
+    assert Path(measurement.measured_file).is_relative_to(ref)  # REF's recolor was measured
     assert len(measurement.ratios) == measure.ROUNDS
     assert measurement.probe_seconds is not None
 
@@ -213,10 +214,12 @@ def test_ref_with_no_private_modules_the_suite_once_used_is_still_measured(
 ) -> None:
     ref = tmp_path / "ref"
     shutil.copytree(REPO / "recolor", ref / "recolor", ignore=shutil.ignore_patterns("__pycache__"))
-    for private in ("_race.py", "_bench.py", "_plot.py", "timing.py", "testing.py"):
-        (ref / "recolor" / private).unlink()
-    measurement = measure.run_worker(Case("numpy_packed", 16, in_place=True), recolor_root=ref)
-    assert Path(measurement.recolor_file).is_relative_to(ref)
+    # The parts of recolor a worker never needs: recolor bench, the files, the command line.
+    for folder in ("bench", "files", "cli"):
+        shutil.rmtree(ref / "recolor" / folder)
+    (ref / "recolor" / "testing.py").unlink()
+    measurement = measure.run_worker(Case("numpy_packed", 16, in_place=True), root=ref)
+    assert Path(measurement.measured_file).is_relative_to(ref)
 
 
 def test_collecting_the_suite_leaves_opencvs_threads_as_the_header_says() -> None:
@@ -267,14 +270,14 @@ def test_a_one_line_change_to_the_worker_makes_every_stored_figure_not_judged(
     assert "another protocol" not in judged.stdout.str()
     assert "gate against this machine's baseline" in judged.stdout.str()
 
-    worker = root / "benchmarks" / "worker.py"
-    worker.write_text(worker.read_text().replace("import typing\n", "import typing\n\nLINE = 1\n"))
+    worker = root / "benchmarks" / "instrument" / "worker.py"
+    worker.write_text(worker.read_text().replace("import sys\n", "import sys\n\nLINE = 1\n"))
     changed = pytester.runpytest_subprocess(*options)
     changed.assert_outcomes(passed=1)
     changed.stdout.fnmatch_lines(
         [
             "recolor benchmarks: NO GATE: this machine's baseline in * was measured by another "
-            "protocol (it differs in benchmarks/worker.py). Nothing is judged*"
+            "protocol (it differs in benchmarks/instrument/worker.py). Nothing is judged*"
             "--recolor-record-baseline (or compare with a git ref on this machine: "
             "--recolor-compare main)",
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.readme import REGENERATE, block, regenerated, technique_table
+from tools.generate import REGENERATE, block, regenerated, technique_table
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -38,7 +38,7 @@ def _command(name: str) -> str:
 
 
 def test_the_cost_command_installs_the_cost_extra_and_runs_the_cost_mode() -> None:
-    from benchmarks.cost_gate import COST_COMMAND
+    from benchmarks.instrument.cost.decision import COST_COMMAND
 
     command = _command("cost-command")
     assert command.startswith('python -m pip install -e ".[cost')

@@ -13,8 +13,25 @@ import pytest
 import recolor
 import recolor.techniques
 from recolor import TECHNIQUES
+from tools.generate import REGENERATE, STUB, stub_block, stub_lines
 
 TECHNIQUE_PARAMETERS = ["image", "old", "new", "tolerance", "out"]
+#: What recolor exports besides its techniques.
+PUBLIC_NAMES = {
+    "BACKGROUND",
+    "CONTRACT_DOC",
+    "RecolorError",
+    "Request",
+    "TECHNIQUES",
+    "Technique",
+    "fastest_technique",
+    "recolor",
+    "register",
+    "sample_image",
+    "set_thread_limit",
+    "thread_limit",
+    "validate_request",
+}
 
 
 def _public_technique_functions() -> dict[str, object]:
@@ -41,6 +58,20 @@ def test_every_registered_technique_is_public() -> None:
         assert name in recolor.__all__
         assert getattr(recolor, name) is technique.func
         assert technique.name == name == technique.func.__name__
+
+
+def test_the_public_list_names_every_technique_from_its_module() -> None:
+    stub = STUB.read_text(encoding="utf-8")
+    assert stub_block(stub) == stub_lines(), f"recolor/__init__.pyi is stale: run {REGENERATE}"
+
+
+def test_the_public_list_is_what_the_package_exports() -> None:
+    """Every name of the stub resolves, and nothing else is public."""
+    for name in recolor.__all__:
+        assert getattr(recolor, name) is not None
+    assert set(recolor.__all__) == {*TECHNIQUES, *PUBLIC_NAMES}
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        _ = recolor.no_such_name  # type: ignore[attr-defined]
 
 
 def test_the_three_original_techniques_are_there() -> None:
@@ -88,13 +119,13 @@ def test_a_technique_without_the_contract_in_its_docstring_is_refused() -> None:
         """Recolour somehow."""
 
     with pytest.raises(ValueError, match=r"undocumented's docstring must say \{contract\}"):
-        recolor._registry.register("nothing")(undocumented)
+        recolor.register("nothing")(undocumented)
     assert "undocumented" not in TECHNIQUES
 
 
 def test_registering_a_name_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="'numpy_mask' is already registered"):
-        recolor._registry.register("again")(recolor.numpy_mask)
+        recolor.register("again")(recolor.numpy_mask)
 
 
 def test_without_numba_its_techniques_stay_listed_and_say_what_to_install(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recolor._rent import RentOrBuy
+from recolor.core.choice import RentOrBuy
 
 NEVER_IMPORTED = "recolor_tests_a_module_that_does_not_exist"
 

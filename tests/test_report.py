@@ -1,11 +1,11 @@
-"""benchmarks/report.py: the job summary and the x copy series for GitHub Actions."""
+"""benchmarks/instrument/report.py: the job summary and the x copy series for GitHub Actions."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from benchmarks import report
+from benchmarks.instrument import report
 
 MACHINE_INFO = {
     "recolor": {
@@ -75,6 +75,6 @@ def test_summary_is_a_markdown_table_per_group_fastest_first() -> None:
     text = report.markdown_summary(BENCHMARK_JSON["benchmarks"])  # type: ignore[arg-type]
     lines = text.splitlines()
     header = lines.index("### 998x998")
-    assert lines[header + 2] == "| technique | median | x copy | CPU | MP/s |"
+    assert lines[header + 2] == "| name | median | x copy | CPU | MP/s |"
     assert lines[header + 4].startswith("| copy | 120 us | 1.00 |")
     assert lines[header + 5].startswith("| numpy_mask | 50 ms | 380.12 | 1.00 | 19.9 |")

@@ -1,13 +1,12 @@
-"""recolor.timing: which calls are made and counted, never how fast they are."""
+"""recolor.bench.timing: which calls are made and counted, never how fast they are."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pytest
 
-from recolor import timing
+from recolor.bench import timing
 
 
 class FakeClock:
@@ -86,27 +85,3 @@ def test_a_sample_is_the_mean_time_of_the_timed_calls_only(
 def test_zero_rounds_is_refused() -> None:
     with pytest.raises(ValueError, match="rounds must be at least 1, got 0"):
         timing.time_interleaved({"a": lambda: None}, rounds=0)
-
-
-def test_peak_bytes_sees_a_numpy_buffer() -> None:
-    size = 1_000_000
-    assert size <= timing.peak_bytes(lambda: np.ones(size, dtype=np.uint8)) < 2 * size
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(2.5, "2.5 s"), (0.0123, "12.3 ms"), (0.000123456, "123 us"), (4e-8, "40 ns")],
-)
-def test_format_seconds(seconds: float, text: str) -> None:
-    assert timing.format_seconds(seconds) == text
-
-
-def test_numbas_first_call_is_given_in_parts_that_add_up() -> None:
-    pytest.importorskip("numba")
-    from recolor.timing import first_call_seconds
-
-    timings = first_call_seconds("numba_serial", 32, 32)
-    parts = ["import numba", "import the kernels' module", "load the kernels and run once"]
-    assert all(timings[part] > 0 for part in parts)
-    assert sum(timings[part] for part in parts) == pytest.approx(timings["first"], rel=0.05)
-    assert "import numba" not in first_call_seconds("numpy_packed", 32, 32)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import recolor
-from benchmarks import call_overhead, cli_timing
+from tools import call_overhead, cli_timing
 
 
 def test_call_overhead_times_every_fast_technique_and_the_floors(

@@ -1,8 +1,9 @@
 """The techniques, one module per library they are built on.
 
 Importing this package imports every public module in it, which registers
-their techniques in ``recolor.TECHNIQUES``, and applies the thread cap in
-``RECOLOR_THREADS`` before any of them runs. A new module is picked up
+their techniques, so that :data:`TECHNIQUES` here (``recolor.TECHNIQUES``) is
+complete; and it applies the thread cap in ``RECOLOR_THREADS`` before any of
+them runs. Techniques import only the core (recolor.core). A new module is picked up
 without being listed here; modules whose name starts with ``_`` are helpers.
 """
 
@@ -10,21 +11,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from recolor._registry import TECHNIQUES
-from recolor._threads import apply_env_thread_limit
+from recolor.core.registry import TECHNIQUES
+from recolor.core.threads import apply_env_thread_limit
 
-if TYPE_CHECKING:
-    from recolor.techniques.numba_loops import numba_parallel as numba_parallel
-    from recolor.techniques.numba_loops import numba_serial as numba_serial
-    from recolor.techniques.numpy_techniques import numpy_loop as numpy_loop
-    from recolor.techniques.numpy_techniques import numpy_mask as numpy_mask
-    from recolor.techniques.numpy_techniques import numpy_packed as numpy_packed
-    from recolor.techniques.opencv_techniques import opencv_inrange as opencv_inrange
-    from recolor.techniques.opencv_techniques import opencv_native as opencv_native
-    from recolor.techniques.pillow_techniques import pil_flattened_data as pil_flattened_data
-    from recolor.techniques.pillow_techniques import pil_putpixel as pil_putpixel
+__all__ = ["TECHNIQUES"]
 
 for _module in pkgutil.iter_modules(__path__):
     if not _module.name.startswith("_"):

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor._packing import packed_words
-from recolor._registry import register
-from recolor._threads import cap_numba
-from recolor._validation import Request, validate_request
+from recolor.core.packing import packed_words
+from recolor.core.registry import register
+from recolor.core.threads import cap_numba
+from recolor.core.validation import Request, validate_request
 
 __all__ = ["numba_parallel", "numba_serial"]
 

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor._packing import packed_words
-from recolor._registry import register
-from recolor._validation import Request, validate_request
+from recolor.core.packing import packed_words
+from recolor.core.registry import register
+from recolor.core.validation import Request, validate_request
 
 __all__ = ["numpy_loop", "numpy_mask", "numpy_packed"]
 
@@ -112,7 +112,7 @@ def numpy_packed(
         return request.written_to_out()
     # out = words ^ (match * (old ^ new)): four passes that numpy runs as
     # SIMD loops, where np.where or a masked assignment branch on every pixel
-    # and are 3x slower (README, "Speed"). The match is widened to a word
+    # and are several times slower. The match is widened to a word
     # through uint8: numpy's uint8 -> uint32 cast is vectorised, its bool ->
     # uint32 cast and a compare straight into words (a buffered cast) are not.
     flips = matches.view(np.uint8).astype(words.dtype)

@@ -1,6 +1,6 @@
 """Techniques built on OpenCV's native kernels.
 
-OpenCV is imported when one of them is first called (:func:`recolor._threads.opencv`),
+OpenCV is imported when one of them is first called (:func:`recolor.core.threads.opencv`),
 so a process that never uses them never pays for its import.
 """
 
@@ -11,17 +11,17 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from recolor._packing import PackedPixels, packed_words
-from recolor._registry import register
-from recolor._threads import opencv
-from recolor._validation import Request, validate_request
+from recolor.core.packing import PackedPixels, packed_words
+from recolor.core.registry import register
+from recolor.core.threads import opencv
+from recolor.core.validation import Request, validate_request
 
 __all__ = ["opencv_inrange", "opencv_native"]
 
 
 # Neither is registered as multithreaded: inRange, compare, copyTo and the
-# bitwise operations are SIMD but not parallel, and measure 1.0 CPU second
-# per wall second with OpenCV's pool at 2 threads (README, "Speed").
+# bitwise operations are SIMD but not parallel: one CPU second per wall
+# second, whatever the size of OpenCV's pool.
 @register("OpenCV inRange mask, then numpy masked assignment on a copy")
 def opencv_inrange(
     image: npt.NDArray[np.uint8],

@@ -8,9 +8,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from recolor._pillow_native import recolor_image
-from recolor._registry import register
-from recolor._validation import Request, validate_request
+from recolor.core.pillow_native import recolor_image
+from recolor.core.registry import register
+from recolor.core.validation import Request, validate_request
 
 __all__ = ["pil_band_masks", "pil_flattened_data", "pil_putpixel"]
 

@@ -1,0 +1,250 @@
+"""recolor's adapter: what the benchmark instrument needs to know of recolor's cases.
+
+The instrument (benchmarks/instrument/) imports nothing of recolor; it asks
+this module (named by ``benchmark_adapter`` in pyproject.toml) how to build,
+check and describe a :class:`~benchmarks.cases.Case`. Workers import
+benchmarks/calls.py instead (``WORKER_MODULE``), which uses recolor's public
+names alone, so that another commit's tree is measured by this tree's code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+import PIL
+
+import recolor
+from benchmarks import calls, checks
+from benchmarks.cases import ALL_CORES, COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
+from benchmarks.first_call import first_call_seconds
+from benchmarks.instrument.environment import available_cores
+from benchmarks.yardsticks import yardstick_name
+from recolor.testing import assert_image_equal
+
+_HERE = Path(__file__).resolve().parent
+
+PACKAGE = "recolor"
+WORKER_MODULE = "benchmarks.calls"
+PROTOCOL_FILES: tuple[Path, ...] = (_HERE / "calls.py", _HERE / "yardsticks.py")
+PROTOCOL_SETTINGS: dict[str, Any] = {"loop_confirm_size": LOOP_CONFIRM_SIZE}
+BASELINE_PATH = _HERE / "baseline.json"
+COST_BASELINE_PATH = _HERE / "cost_baseline.json"
+THREADS_ENV_VAR = calls.THREADS_ENV_VAR
+SLOWDOWN_ENV_VAR = calls.SLOWDOWN_ENV_VAR
+REFERENCE_NAME = "copy"
+
+#: Below this many times the bandwidth probe's time, one thread, an out-of-place
+#: call is impossible: the probe's read and write of every byte is the floor. The
+#: margin is for memory-bound sizes, where a numba loop reads 0.9x the probe at
+#: 4096x4096; the impossible readings this guards against were 0.17x and 0.38x.
+COPY_FLOOR = 0.75
+#: Memory of interpreted loops is traced on the gate's small image: tracemalloc
+#: slows Python loops, and their memory per pixel does not depend on the size.
+LOOP_MEMORY_SIZE = LOOP_CONFIRM_SIZE
+
+
+def configure() -> None:
+    """The session's thread cap (``--recolor-threads`` exports it) in this process too."""
+    cap = os.environ.get(THREADS_ENV_VAR)
+    if cap:
+        recolor.set_thread_limit(int(cap))
+
+
+def subject(case: Case) -> str:
+    return case.technique
+
+
+def label(case: Case) -> str:
+    if case.threads is None:
+        return case.technique
+    threads = available_cores() if case.threads == ALL_CORES else case.threads
+    return f"{case.technique} ({threads} thr)"
+
+
+def is_reference(case: Case) -> bool:
+    return case.technique == COPY
+
+
+def is_slow(case: Case) -> bool:
+    return case.per_pixel_loop
+
+
+def measured_as(case: Case) -> Case:
+    return case.confirm_case()
+
+
+def spec(case: Case) -> dict[str, Any]:
+    return dataclasses.asdict(case)
+
+
+def payload(case: Case) -> bytes:
+    return calls.image_for(case.size).tobytes()
+
+
+def megapixels(case: Case) -> float:
+    return case.size**2 / 1e6
+
+
+def yardstick(case: Case) -> str:
+    return yardstick_name(case.technique)
+
+
+def yardstick_is_reference(case: Case) -> bool:
+    return yardstick_name(case.technique) == COPY
+
+
+def reference_floor(case: Case) -> float | None:
+    """A call that returns a new image reads and writes every byte at least once.
+
+    So on one thread it cannot take much less than the bandwidth probe, and
+    on several a share of it each. In place, or for the copy itself, there
+    is no such floor.
+    """
+    if is_reference(case) or case.in_place:
+        return None
+    return COPY_FLOOR / max(thread_count(case), 1)
+
+
+def thread_count(case: Case) -> int:
+    if is_reference(case) or not case.multithreaded:
+        return 1
+    if case.threads is None:  # the session's cap, which workers inherit
+        return int(os.environ.get(THREADS_ENV_VAR) or available_cores())
+    return available_cores() if case.threads == ALL_CORES else case.threads
+
+
+def call(case: Case) -> Callable[[], Any]:
+    return calls.call_for(case)
+
+
+def memory_call(case: Case) -> tuple[Callable[[], Any], float]:
+    size = LOOP_MEMORY_SIZE if case.per_pixel_loop else case.size
+    return calls.call_for(dataclasses.replace(case, size=size)), float(size**2)
+
+
+def check(case: Case, result: Any) -> None:
+    image = calls.image_for(case.size)
+    assert _digest(image) == _pristine_digest(case.size), f"{case.technique} modified its input"
+    if is_reference(case):
+        return
+    if case.in_place:  # the timed buffer went back and forth: check one call afresh
+        result = image.copy()
+        recolor.TECHNIQUES[case.technique].func(result, OLD, NEW, out=result)
+    assert_image_equal(result, checks.expected_for(case.size, case.tolerance))
+
+
+def _digest(image: np.ndarray[Any, Any]) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(image).data).digest()
+
+
+@cache
+def _pristine_digest(size: int) -> bytes:
+    return _digest(recolor.sample_image(size, size))
+
+
+def skip_unless_runnable(case: Case) -> None:
+    checks.skip_unless_available(case)
+
+
+def runnable(case: Case) -> bool:
+    return is_reference(case) or recolor.TECHNIQUES[case.technique].available
+
+
+def threads(case: Case) -> contextlib.AbstractContextManager[None]:
+    return calls.case_threads(case)
+
+
+def versions() -> dict[str, str | None]:
+    numba_version = None
+    with contextlib.suppress(ImportError):
+        import numba
+
+        numba_version = numba.__version__
+    return {
+        "recolor": recolor.__version__,
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "pillow": PIL.__version__,
+        "numba": numba_version,
+    }
+
+
+def extras(case: Case) -> dict[str, float]:
+    """A compiled technique's first call in a fresh process, at the original size."""
+    compiled = not is_reference(case) and recolor.TECHNIQUES[case.technique].requires == "numba"
+    if compiled and case.key == Case(case.technique, ORIGINAL_SIZE).key:
+        return {"first_call_seconds": first_call_seconds(case.technique)["first"]}
+    return {}
+
+
+def reference_subjects(root: Path) -> set[str]:
+    """The techniques the ``recolor`` under ``root`` registers, and the copy reference."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, recolor; print(json.dumps(sorted(recolor.TECHNIQUES)))",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        last_line = (completed.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"cannot import recolor from {root}: {last_line}")
+    return {COPY, *json.loads(completed.stdout)}
+
+
+def not_comparable(case: Case, root: Path, subjects: set[str], ref: str) -> str | None:
+    if case.technique not in subjects:
+        return f"only in this tree, not in {ref}"
+    if case.in_place and not takes_out(root):
+        return f"{ref}'s techniques take no out="
+    return None
+
+
+_TAKES_OUT = """
+import numpy, recolor
+image = numpy.zeros((1, 1, 4), numpy.uint8)
+recolor.numpy_mask(image, (0, 0, 0, 0), (1, 1, 1, 1), out=image)
+"""
+
+
+@cache
+def takes_out(root: Path) -> bool:
+    """Whether the techniques of the ``recolor`` under ``root`` take ``out=``."""
+    completed = subprocess.run(
+        [sys.executable, "-c", _TAKES_OUT], cwd=root, capture_output=True, check=False
+    )
+    return completed.returncode == 0
+
+
+def slowdown(case: Case) -> float | None:
+    return calls.slowdowns().get(case.technique)
+
+
+def warm_up_group(case: Case) -> Any:
+    """numba's kernels, one compile per technique and tolerance path, natively (cost mode)."""
+    if is_reference(case) or recolor.TECHNIQUES[case.technique].requires != "numba":
+        return None
+    return (case.technique, bool(case.tolerance))
+
+
+if TYPE_CHECKING:  # mypy checks that this module is the adapter the instrument asks for
+    import benchmarks.adapter as _this
+    from benchmarks.instrument.adapter import Adapter
+
+    _checked: Adapter = _this

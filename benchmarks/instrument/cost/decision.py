@@ -1,0 +1,269 @@
+"""The cost gate: the committed baseline of counts, and the decision for one case.
+
+A count is deterministic for given versions of Python, of the measured
+package and its libraries (the adapter's ``versions``) and of valgrind, and
+for the CPU valgrind presents; it is not for other versions. So every case
+in the baseline carries the versions that produced it, and a case counted
+with other versions is reported as not comparable rather than judged.
+Against a git ref (``--recolor-compare``) both sides are counted in one
+session, with the same versions, and always judged.
+
+Format 2 adds the identity of the protocol that counted each case
+(:mod:`benchmarks.instrument.protocol`; the file's ``protocols`` table spells
+them out): a case counted by another protocol is not comparable either.
+A case of format 1 has none, and is not judged until re-recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from benchmarks.instrument import adapter, protocol
+from benchmarks.instrument.adapter import Case
+from benchmarks.instrument.cost.callgrind import (
+    CACHE_MODEL,
+    L1_MISS_CYCLES,
+    LL_MISS_CYCLES,
+    Cost,
+    cost_protocol,
+    valgrind_version,
+)
+from benchmarks.instrument.files import write_text
+from benchmarks.instrument.machine import cpu_model
+
+FORMAT = 2
+#: Format 1 is still read: its cases name no protocol, so nothing is judged by them.
+READABLE_FORMATS = (1, FORMAT)
+COST_COMMAND = "python -m pytest --recolor-cost"
+RECORD_COMMAND = f"{COST_COMMAND} --recolor-record-cost-baseline"
+#: Percent by which a case's estimated cycles may rise before it fails;
+#: as much of a fall is reported, so that the baseline is re-recorded.
+DEFAULT_THRESHOLD = 3.0
+_COUNTS = ("instructions", "l1_misses", "ll_misses", "estimated_cycles")
+#: What the counts mean, stored with them and checked on load.
+_MODEL = {
+    "cache_model": {name: list(shape) for name, shape in CACHE_MODEL.items()},
+    "cycle_weights": {"l1_miss": L1_MISS_CYCLES, "ll_miss": LL_MISS_CYCLES},
+}
+_LABELS = {"instructions": "instructions", "l1_misses": "L1 misses", "ll_misses": "LL misses"}
+
+
+class CostBaselineError(Exception):
+    """The cost baseline cannot be used; the message says what to do."""
+
+
+def versions(simulated_cpu: str) -> dict[str, str | None]:
+    """What a count depends on besides the code; a case counted with others is not judged."""
+    return {**_toolchain(), "simulated_cpu": simulated_cpu}
+
+
+@cache
+def _toolchain() -> dict[str, str | None]:
+    """The versions of this process's toolchain: the same for every case of a session."""
+    suite_versions = adapter.current().versions()
+    suite_versions.pop(adapter.current().PACKAGE, None)  # the code measured, not the toolchain
+    return {
+        "python": platform.python_version(),
+        **suite_versions,
+        "valgrind": valgrind_version(),
+        "machine": platform.machine(),
+    }
+
+
+def _restore_advice(path: Path) -> str:
+    return f"Restore it with 'git checkout -- {path}' or re-record it with: {RECORD_COMMAND}"
+
+
+def load(path: Path) -> dict[str, dict[str, Any]]:
+    """Every case of the baseline, checked as a whole; CostBaselineError with advice."""
+    return load_with_protocols(path)[0]
+
+
+def load_with_protocols(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The baseline's cases and its protocols by identity; CostBaselineError with advice."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
+            raise ValueError(f"expected a JSON object with format {FORMAT}")
+        protocols = data.get("protocols", {})
+        if not isinstance(protocols, dict):
+            raise ValueError("protocols must be a table")
+        if any(data.get(name) != value for name, value in _MODEL.items()):
+            raise ValueError("it was counted with another cache model or cycle formula")
+        cases = data.get("cases")
+        if not isinstance(cases, dict) or not cases:
+            raise ValueError("it has no cases")
+        for key, entry in cases.items():
+            _check_entry(key, entry)
+    except (OSError, ValueError) as error:
+        raise CostBaselineError(
+            f"the cost baseline {path} is unusable ({error}). {_restore_advice(path)}"
+        ) from error
+    return cases, protocols
+
+
+def _check_entry(key: str, entry: Any) -> None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("versions"), dict):
+        raise ValueError(f"case {key!r} has no counts and versions")
+    for name in _COUNTS:
+        value = entry.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"case {key!r}: {name} must be a count >= 0, got {value!r}")
+    counts = Cost(entry["instructions"], entry["l1_misses"], entry["ll_misses"])
+    if entry["estimated_cycles"] <= 0 or entry["estimated_cycles"] != counts.estimated_cycles:
+        raise ValueError(
+            f"case {key!r}: estimated_cycles must be positive and follow from the counts, "
+            f"got {entry['estimated_cycles']!r}"
+        )
+
+
+def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
+    """A baseline entry: the counts, what they depend on, and (to compare, not to decide)
+    the host's CPU, which valgrind hides from the program."""
+    return {
+        **cost.as_dict(),
+        "protocol": protocol.identity(cost_protocol()),
+        "versions": case_versions,
+        "host_cpu": cpu_model(),
+    }
+
+
+def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
+    """Merge ``entries`` into the baseline at ``path``, atomically.
+
+    A baseline that is there but unusable is not silently replaced by the
+    few cases of a partial (``-k``) recording: that would lose the others.
+    """
+    existing: dict[str, dict[str, Any]] = {}
+    known: dict[str, Any] = {}
+    if path.exists():
+        existing, known = load_with_protocols(path)
+    current = cost_protocol()
+    known = {**known, protocol.identity(current): current}
+    cases = dict(sorted({**existing, **entries}.items()))
+    data = {
+        "format": FORMAT,
+        "recorded_with": RECORD_COMMAND,
+        **_MODEL,
+        "protocols": protocol.named(known, (case.get("protocol") for case in cases.values())),
+        "cases": cases,
+    }
+    write_text(path, json.dumps(data, indent=1) + "\n")
+
+
+@dataclass(frozen=True)
+class CostVerdict:
+    """What the cost gate decided about one case."""
+
+    case: Case
+    status: str  # "passed", "failed", "improved", "not comparable", "no reference"
+    current: Cost
+    reference: Cost | None = None
+    threshold: float = DEFAULT_THRESHOLD
+    against: str = "the baseline"
+    reason: str = ""
+
+    @property
+    def change(self) -> float | None:
+        if self.reference is None:
+            return None
+        return self.current.estimated_cycles / self.reference.estimated_cycles
+
+    def describe(self) -> str:
+        if self.reference is None or self.change is None:
+            return f"{self.case.key}: {self.status}: {self.reason}"
+        word = {"failed": "costs more", "improved": "costs less"}.get(self.status, self.status)
+        parts = [
+            f"{label} " + _ratio(getattr(self.current, name), getattr(self.reference, name))
+            for name, label in _LABELS.items()
+        ]
+        return (
+            f"{adapter.current().subject(self.case)} at {self.case.key} {word}: "
+            f"{self.current.estimated_cycles:,} estimated cycles against {self.against}'s "
+            f"{self.reference.estimated_cycles:,}, {self.change:.4f} times, "
+            f"{'above' if self.status == 'failed' else 'beyond'} the threshold of "
+            f"{self.threshold:g}% ({', '.join(parts)})"
+        )
+
+
+def _ratio(current: int, reference: int) -> str:
+    if reference == 0:
+        return "0 before" if current == 0 else f"{current:,} from 0"
+    return f"{current / reference:.3f}x"
+
+
+def judge(
+    case: Case,
+    current: Cost,
+    reference: Cost,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    against: str = "the baseline",
+) -> CostVerdict:
+    """Fail a rise in estimated cycles above ``threshold`` percent; report a fall as large."""
+    change = current.estimated_cycles / reference.estimated_cycles
+    limit = 1 + threshold / 100
+    if change > limit:
+        status = "failed"
+    elif change < 1 / limit:
+        status = "improved"
+    else:
+        status = "passed"
+    return CostVerdict(case, status, current, reference, threshold, against)
+
+
+def judge_against_baseline(
+    case: Case,
+    current: Cost,
+    current_versions: dict[str, str | None],
+    baseline_entry: dict[str, Any] | None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    protocols: dict[str, Any] | None = None,
+) -> CostVerdict:
+    """:func:`judge` against the baseline's entry, when it was counted with these versions
+    by this protocol; ``protocols`` are the baseline's, by identity."""
+    if baseline_entry is None:
+        return CostVerdict(
+            case,
+            "no reference",
+            current,
+            reason=f"not in the baseline; record: {RECORD_COMMAND} -k",
+        )
+    current_protocol = cost_protocol()
+    stored = baseline_entry.get("protocol")
+    if stored != protocol.identity(current_protocol):
+        differences = protocol.describe_differences(
+            (protocols or {}).get(stored or ""), current_protocol
+        )
+        return CostVerdict(
+            case,
+            "not comparable",
+            current,
+            reason=f"counted by another protocol ({differences}): not judged; re-record: "
+            f"{RECORD_COMMAND} -k ...",
+        )
+    recorded = baseline_entry["versions"]
+    differ = sorted(
+        f"{name} {recorded.get(name)} there, {value} here"
+        for name, value in current_versions.items()
+        if recorded.get(name) != value
+    )
+    if differ:
+        return CostVerdict(
+            case,
+            "not comparable",
+            current,
+            reason=f"counted with other versions ({'; '.join(differ)}): not judged",
+        )
+    reference = Cost(
+        baseline_entry["instructions"], baseline_entry["l1_misses"], baseline_entry["ll_misses"]
+    )
+    return judge(case, current, reference, threshold=threshold)

@@ -1,0 +1,319 @@
+"""The regression gate's decisions, from numbers to verdicts: is a case slower than its reference?
+
+The figure is the case's time over its yardstick's, in alternating rounds,
+always in a fresh process of its own (:mod:`benchmarks.instrument.measure`).
+Processes differ in their luck of memory layout and core, so the process is
+the unit: each gives one median, and the decisions compare process medians
+with a one-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``), never
+rounds pooled as if they were independent.
+
+Against a stored baseline (:mod:`benchmarks.instrument.storage`):
+
+1. Screen. One process: at most ``SCREEN_FACTOR`` times the luckiest of the
+   baseline's processes passes at once.
+2. Confirm. A suspect is measured in ``WORKERS`` more processes; it fails when
+   the median of their medians is more than ``FAIL_FACTOR`` times the
+   baseline's and the test finds them larger (p < ``ALPHA``).
+
+Against a git ref: ``AB_PROCESSES`` processes a side, taken in alternation
+(ABBA), with this tree's measuring code on both sides. A case fails when the
+change is above ``AB_FACTOR`` and significant; a suspect is measured once
+more with as many processes, and judged on all of them, so that one unlucky
+side is diluted rather than believed.
+
+Before any of that, the yardstick is checked (:func:`yardstick_problem`,
+:func:`floor_fault`): a ratio is only as good as its denominator. A
+yardstick that ran far slower than this machine's copy bandwidth, or whose
+time spread across the decision's processes by more than the gate can
+resolve, or a reading that is physically impossible, leaves the case NOT
+JUDGED, with the reason and the figures: never passed, never failed.
+
+Nothing here starts a process: :mod:`benchmarks.instrument.gate` measures,
+and asks these functions what the measurements mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+from benchmarks.instrument import adapter
+from benchmarks.instrument.adapter import Case
+from benchmarks.instrument.measure import Measurement
+from benchmarks.instrument.storage import RECORD_COMMAND, CaseBaseline
+
+#: Above this change against the baseline's luckiest process, a case is
+#: measured again.
+SCREEN_FACTOR = 1.25
+#: A confirmed change against the stored baseline must exceed this factor to
+#: fail: above the process-to-process noise of a shared 2-core machine.
+FAIL_FACTOR = 1.25
+#: A change against a git ref must exceed this factor to fail: side by side,
+#: in alternating processes, the noise is smaller.
+AB_FACTOR = 1.10
+#: A case whose baseline processes disagree by more than this (slowest
+#: process median over fastest) is too noisy here to gate at FAIL_FACTOR:
+#: it is reported, not judged.
+NOISE_LIMIT = 1.5
+#: Significance level of the one-sided Mann-Whitney U test on process medians.
+ALPHA = 0.01
+#: Fresh processes a confirmation uses, a baseline recording, and each side of
+#: a comparison with a git ref (5 against 5 can reach p = 1/252).
+WORKERS = 4
+RECORD_WORKERS = 5
+AB_PROCESSES = 5
+#: A yardstick that copies the image may take at most this many times as long
+#: as copying it into a ready buffer (the bandwidth probe). In the workers'
+#: environment numpy.copy takes 0.9-1.1x the probe at every size; a heap that
+#: gives its pages back and faults them in again on every call made it 11x at
+#: 256x256, 4x at 998x998 and 1.7x at 2048x2048 (that one the spread check
+#: below catches), and pages mapped afresh at 4096x4096, 2.3x.
+YARDSTICK_EXCESS_LIMIT = 3.0
+#: The yardstick's seconds per call across the processes of one decision may
+#: differ by at most this (slowest over fastest): beyond it, the ratio divides
+#: by a yardstick that ran in different modes, which the gate cannot tell from
+#: a change of the code. (A yardstick under a microsecond, such as numpy.copy of
+#: 64x64 pixels, is mostly call overhead and can spread this far on a busy machine.)
+YARDSTICK_SPREAD_LIMIT = 1.5
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the gate decided about one case, in words a person can act on."""
+
+    case: Case
+    regressed: bool
+    baseline: float  # median of process medians of the case's time over its yardstick's
+    current: float
+    threshold: float
+    p_value: float | None = None
+    against: str = "the baseline"
+    processes: int = 1
+    across_machines: bool = False
+    not_judged: str | None = None  # why no decision was made; then regressed is False
+    measurements: tuple[Measurement, ...] = ()  # this tree's processes behind ``current``
+
+    @property
+    def change(self) -> float:
+        return self.current / self.baseline
+
+    def describe(self) -> str:
+        if self.not_judged is not None:
+            return f"{self.case.key}: not judged: {self.not_judged}"
+        p = f", p = {self.p_value:.2g}" if self.p_value is not None else ""
+        across = " [across machines]" if self.across_machines else ""
+        suite = adapter.current()
+        return (
+            f"{suite.subject(self.case)} at {self.case.key} got slower: {self.current:.4g}x its "
+            f"{suite.yardstick(self.case)} yardstick, against {self.baseline:.4g}x in "
+            f"{self.against}, {self.change:.2f} times, above the threshold of "
+            f"{self.threshold:.2f} ({self.processes} fresh processes{p}){across}"
+        )
+
+
+def process_medians(processes: Sequence[Sequence[float]]) -> list[float]:
+    return [statistics.median(process) for process in processes]
+
+
+def _gigabytes(bytes_per_second: float) -> str:
+    return f"{bytes_per_second / 1e9:.3g} GB/s"
+
+
+def yardstick_problem(
+    measurements: Sequence[Measurement], stored_seconds: Sequence[float] = ()
+) -> str | None:
+    """Why these measurements' yardstick cannot carry a verdict, or None when it can.
+
+    ``stored_seconds`` are the yardstick's seconds in the processes the
+    measurements are compared with (a baseline's), which must agree too.
+    """
+    for measurement in measurements:
+        excess = measurement.excess
+        if excess is not None and excess > YARDSTICK_EXCESS_LIMIT:
+            probe = measurement.probe_bytes_per_second
+            assert probe is not None
+            return (
+                f"its yardstick ran {excess:.1f}x as long as copying into a ready buffer "
+                f"({_gigabytes(measurement.yardstick_bytes_per_second)} against "
+                f"{_gigabytes(probe)}; the limit is {YARDSTICK_EXCESS_LIMIT}x): it paid for "
+                "more than the copy, such as pages faulted in afresh on every call"
+            )
+    seconds = [m.yardstick_seconds for m in measurements] + list(stored_seconds)
+    if seconds and max(seconds) / min(seconds) > YARDSTICK_SPREAD_LIMIT:
+        return (
+            f"its yardstick's time spread {max(seconds) / min(seconds):.2f}x across the "
+            f"processes compared ({min(seconds) * 1e6:.4g} to {max(seconds) * 1e6:.4g} us a "
+            f"call; the gate resolves {YARDSTICK_SPREAD_LIMIT}x)"
+        )
+    return None
+
+
+def floor_fault(case: Case, measurement: Measurement) -> str | None:
+    """The measuring fault a measurement against the reference shows, or None when it is possible.
+
+    The adapter's floor holds against the bandwidth probe (copying the input
+    into a ready buffer), the least a correct call must do; the reference
+    itself may take longer where it maps fresh pages, and a call that reuses
+    its pages may then legitimately read below 1x the reference.
+    """
+    suite = adapter.current()
+    floor = suite.reference_floor(case)
+    over_probe = measurement.ratio * (measurement.excess or 1.0)
+    if floor is None or over_probe >= floor:
+        return None
+    return (
+        f"measuring fault: the call took {over_probe:.3g}x as long as copying the input into "
+        f"a ready buffer ({measurement.ratio:.3g}x {suite.REFERENCE_NAME}), below the "
+        f"{floor:.3g}x that a correct call on {suite.thread_count(case)} thread(s) can reach"
+    )
+
+
+def measurement_problem(case: Case, measurement: Measurement) -> str | None:
+    """Why one measurement against the reference is no result ("x copy"), or None."""
+    return yardstick_problem([measurement]) or floor_fault(case, measurement)
+
+
+def problem(
+    case: Case, measurements: Sequence[Measurement], stored_seconds: Sequence[float] = ()
+) -> str | None:
+    """Why these measurements of ``case`` cannot carry a verdict, or None when they can."""
+    found = yardstick_problem(measurements, stored_seconds)
+    if found is None and adapter.current().yardstick_is_reference(case):
+        for measurement in measurements:
+            found = found or floor_fault(case, measurement)
+    return found
+
+
+def baseline_spread(baseline: CaseBaseline) -> float:
+    """How far the baseline's processes disagree: slowest median over fastest."""
+    medians = process_medians(baseline.processes)
+    return max(medians) / min(medians)
+
+
+def larger_p_value(sample: Sequence[float], reference: Sequence[float]) -> float:
+    """One-sided p-value that ``sample`` tends to be larger than ``reference``."""
+    if not sample or not reference:
+        return 1.0
+    return float(stats.mannwhitneyu(sample, reference, alternative="greater").pvalue)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The gate's decision against a stored baseline, and the steps that led to it."""
+
+    case: Case
+    screen: Verdict | None = None  # the first look, one process
+    confirmed: Verdict | None = None  # a suspect measured again
+    noisy_baseline: float | None = None  # not judged: the baseline processes' spread
+    not_judged: str | None = None  # not judged: the yardstick's problem, in words
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return self.confirmed or self.screen
+
+    @property
+    def regressed(self) -> bool:
+        return self.not_judged is None and self.verdict is not None and self.verdict.regressed
+
+
+class BaselineMismatch(Exception):
+    """The baseline measured the case another way than the gate does now."""
+
+
+def check_baseline(case: Case, baseline: CaseBaseline) -> Judgement | None:
+    """What the baseline alone decides: a noisy or faulty one leaves the case unjudged.
+
+    A baseline measured against another yardstick raises BaselineMismatch, with
+    the command that re-records it. None when the case is to be measured.
+    """
+    yardstick = adapter.current().yardstick(case)
+    if baseline.yardstick != yardstick:
+        raise BaselineMismatch(
+            f"{case.key}: the baseline measured it against the {baseline.yardstick} "
+            f"yardstick, which is now {yardstick}; re-record it: {RECORD_COMMAND} -k {case.key}"
+        )
+    spread = baseline_spread(baseline)
+    if spread > NOISE_LIMIT:
+        return Judgement(case, noisy_baseline=spread)
+    stored_problem = yardstick_problem([], baseline.yardstick_seconds or ())
+    if stored_problem is not None:
+        return Judgement(case, not_judged=f"in the baseline, {stored_problem}")
+    return None
+
+
+def screen(
+    case: Case, baseline: CaseBaseline, measurement: Measurement, *, against: str = "the baseline"
+) -> Verdict:
+    """The first look, one process: is the case suspiciously slower than its baseline?"""
+    luckiest = min(process_medians(baseline.processes))
+    current = measurement.ratio
+    return Verdict(
+        case,
+        current / luckiest > SCREEN_FACTOR,
+        luckiest,
+        current,
+        SCREEN_FACTOR,
+        None,
+        against,
+        measurements=(measurement,),
+    )
+
+
+def confirm(
+    case: Case,
+    baseline: CaseBaseline,
+    measurements: Sequence[Measurement],
+    *,
+    against: str = "the baseline",
+    across: bool = False,
+) -> Verdict:
+    """A suspect's verdict on more processes' medians, against the baseline's."""
+    verdict = decide(
+        case,
+        [measurement.ratio for measurement in measurements],
+        process_medians(baseline.processes),
+        FAIL_FACTOR,
+        against,
+        across,
+    )
+    return dataclasses.replace(verdict, measurements=tuple(measurements))
+
+
+def compare(
+    case: Case,
+    current: Sequence[Measurement],
+    reference: Sequence[Measurement],
+    *,
+    against: str,
+) -> Verdict:
+    """This tree's processes against REF's, measured side by side."""
+    verdict = decide(
+        case, [m.ratio for m in current], [m.ratio for m in reference], AB_FACTOR, against, False
+    )
+    verdict = dataclasses.replace(verdict, measurements=tuple(current))
+    found = problem(case, [*current, *reference])
+    if found is not None:
+        return dataclasses.replace(verdict, regressed=False, not_judged=found)
+    return verdict
+
+
+def decide(
+    case: Case,
+    medians: Sequence[float],
+    reference: Sequence[float],
+    factor: float,
+    against: str,
+    across: bool,
+) -> Verdict:
+    """Regressed when the median of ``medians`` is above ``factor`` times the reference's, and
+    the one-sided test finds them larger."""
+    current, baseline = statistics.median(medians), statistics.median(reference)
+    p_value = larger_p_value(medians, reference)
+    regressed = current / baseline > factor and p_value < ALPHA
+    return Verdict(
+        case, regressed, baseline, current, factor, p_value, against, len(medians), across
+    )

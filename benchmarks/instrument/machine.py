@@ -1,0 +1,92 @@
+"""What a figure depends on besides the code: the machine and the versions it ran with.
+
+Only what the machine and the configuration say, never state that the
+running process may have changed: the thread cap is recorded as configured
+(the adapter's ``THREADS_ENV_VAR``, or every core), so two runs on one
+machine record the same facts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from benchmarks.instrument import adapter
+from benchmarks.instrument.environment import available_cores
+
+__all__ = ["cpu_model", "machine_facts", "machine_name", "simd_level"]
+
+#: The widest SIMD of a CPU by the flag Linux lists for it, widest first.
+_SIMD_FLAGS = (("avx512f", "AVX512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
+
+
+def machine_facts() -> dict[str, Any]:
+    suite = adapter.current()
+    return {
+        **suite.versions(),
+        "python": platform.python_version(),
+        "cpu_model": cpu_model(),
+        "simd": simd_level(),
+        "cores": os.cpu_count(),
+        "cores_available": available_cores(),
+        "threads_cap": os.environ.get(suite.THREADS_ENV_VAR),
+        "platform": f"{platform.system()} {platform.machine()}",
+    }
+
+
+def machine_name(facts: Mapping[str, Any]) -> str:
+    """What a wall-clock figure belongs to: CPU model, cores, system and SIMD level.
+
+    The model name alone is not enough under a hypervisor: two "AMD EPYC"
+    machines here differed by AVX-512, which changes numpy's and OpenCV's kernels.
+    """
+    return (
+        f"{facts['cpu_model']}, {facts['cores']} cores, {facts['platform']}, "
+        f"{facts.get('simd') or _legacy_simd(facts)}"
+    )
+
+
+def _legacy_simd(facts: Mapping[str, Any]) -> str:
+    """The SIMD level of facts written before it was read from the CPU's flags.
+
+    Those carried OpenCV's CPU feature line instead ("*AVX512-SKX?": built
+    for it, absent here; a word without "?" is there).
+    """
+    line = str(facts.get("opencv_cpu_features", ""))
+    available = {word.strip("*") for word in line.split() if not word.endswith("?")}
+    for level in ("AVX512-SKX", "AVX2", "AVX", "SSE4.2", "NEON"):
+        if level in available:
+            return level.replace("-SKX", "")
+    return "baseline SIMD"
+
+
+def _cpuinfo() -> str:
+    with contextlib.suppress(OSError):
+        return Path("/proc/cpuinfo").read_text()
+    return ""
+
+
+def cpu_model() -> str:
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def simd_level() -> str:
+    """The widest SIMD this CPU runs: AVX512, AVX2, AVX, SSE4.2, NEON or "baseline SIMD"."""
+    for line in _cpuinfo().splitlines():
+        if line.startswith(("flags", "Features")):
+            flags = set(line.split(":", 1)[1].split())
+            for flag, level in _SIMD_FLAGS:
+                if flag in flags:
+                    return level
+            if "asimd" in flags:
+                return "NEON"
+    if platform.machine().lower() in ("arm64", "aarch64"):
+        return "NEON"  # every 64-bit Arm CPU has it
+    return "baseline SIMD"

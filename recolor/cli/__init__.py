@@ -1,0 +1,77 @@
+"""The ``recolor`` command: recolour files, list the techniques, race them.
+
+Run ``recolor --help``, or ``python -m recolor --help``. Every failure is one
+line on stderr and a non-zero exit status: 2 when the command line was
+wrong, 1 when the work failed, 130 on Ctrl-C and 128 + N when signal N
+(SIGTERM, SIGHUP) stopped it; temporary files are removed in every case.
+
+This module stays light (no numpy, Pillow or OpenCV) so that Ctrl-C is
+handled from the first moment; the work is in the modules beside it, from
+recolor.cli.parser on. Every error a user can cause is a
+:class:`~recolor.errors.RecolorError`, reported in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from recolor.cli.arguments import parse_color
+from recolor.cli.signals import Stopped, stopping_signals_raise
+from recolor.errors import RecolorError
+from recolor.files.display import shown
+
+__all__ = ["main", "parse_color"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    with stopping_signals_raise():
+        try:
+            from recolor.cli import parser  # the heavy imports, with Ctrl-C handled
+
+            return parser.run(argv)
+        except (KeyboardInterrupt, Stopped) as stop:
+            return _stopped(stop)
+        except BrokenPipeError:
+            # Nothing more can reach stdout; keep Python from failing to flush it at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return _fail("recolor: error: the output was closed before the end (broken pipe)", 1)
+        except RecolorError as error:
+            from recolor.cli.options import described
+
+            return _fail(f"recolor: error: {described(error)}", 1)
+        except OSError as error:
+            # What the commands did not foresee about a file: still one line.
+            return _fail(f"recolor: error: {error}", 1)
+        except Exception as error:
+            # A signal raised inside an import or a class body arrives wrapped.
+            cause = _stop_behind(error)
+            if cause is None:
+                raise
+            return _stopped(cause)
+
+
+def _stop_behind(error: BaseException) -> KeyboardInterrupt | Stopped | None:
+    cause = error.__cause__ or error.__context__
+    while cause is not None:
+        if isinstance(cause, (KeyboardInterrupt, Stopped)):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _stopped(stop: KeyboardInterrupt | Stopped) -> int:
+    if isinstance(stop, Stopped):
+        return _fail(f"recolor: stopped by {stop.name}", 128 + stop.signal_number)
+    return _fail("recolor: interrupted", 130)
+
+
+def _fail(message: str, status: int) -> int:
+    print(shown(message), file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
