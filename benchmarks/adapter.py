@@ -27,7 +27,7 @@ import PIL
 
 import recolor
 from benchmarks import calls, checks
-from benchmarks.cases import ALL_CORES, COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
+from benchmarks.cases import COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
 from benchmarks.first_call import first_call_seconds
 from benchmarks.instrument.environment import available_cores
 from benchmarks.yardsticks import yardstick_name
@@ -67,10 +67,8 @@ def subject(case: Case) -> str:
 
 
 def label(case: Case) -> str:
-    if case.threads is None:
-        return case.technique
-    threads = available_cores() if case.threads == ALL_CORES else case.threads
-    return f"{case.technique} ({threads} thr)"
+    cap = calls.thread_cap(case)
+    return case.technique if cap is None else f"{case.technique} ({cap} thr)"
 
 
 def is_reference(case: Case) -> bool:
@@ -120,9 +118,10 @@ def reference_floor(case: Case) -> float | None:
 def thread_count(case: Case) -> int:
     if is_reference(case) or not case.multithreaded:
         return 1
-    if case.threads is None:  # the session's cap, which workers inherit
+    cap = calls.thread_cap(case)
+    if cap is None:  # the session's cap, which workers inherit
         return int(os.environ.get(THREADS_ENV_VAR) or available_cores())
-    return available_cores() if case.threads == ALL_CORES else case.threads
+    return cap
 
 
 def call(case: Case) -> Callable[[], Any]:

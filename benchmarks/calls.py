@@ -39,12 +39,19 @@ def case_threads(case: Case) -> Iterator[None]:
     The session's is RECOLOR_THREADS (``--recolor-threads`` exports it),
     which worker processes inherit.
     """
-    if case.threads is None:
+    cap = thread_cap(case)
+    if cap is None:
         yield
     else:
-        threads = available_cores() if case.threads == ALL_CORES else case.threads
-        with recolor.thread_limit(threads):
+        with recolor.thread_limit(cap):
             yield
+
+
+def thread_cap(case: Case) -> int | None:
+    """The case's own cap on threads, counted on this machine; None: the session's."""
+    if case.threads is None:
+        return None
+    return available_cores() if case.threads == ALL_CORES else case.threads
 
 
 _IMAGES: dict[int, npt.NDArray[np.uint8]] = {}

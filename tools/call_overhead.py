@@ -1,4 +1,4 @@
-"""What a call costs when there is almost no work: ``python -m benchmarks.call_overhead``.
+"""What a call costs when there is almost no work: ``python -m tools.call_overhead``.
 
 Times, interleaved in one process, ``recolor.recolor`` with the default
 choice, each registered technique but the interpreted loops, and
@@ -76,7 +76,7 @@ def _floors(image: Any) -> dict[str, Callable[[], Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.call_overhead", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.call_overhead", description=__doc__)
     parser.add_argument("--size", type=int, default=4, help="image side in pixels (default 4)")
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""The command line's wall time, side by side with Pillow's: ``python -m benchmarks.cli_timing``.
+"""The command line's wall time, side by side with Pillow's: ``python -m tools.cli_timing``.
 
 Times, in interleaved rounds of fresh processes:
 
@@ -44,7 +44,7 @@ def _seconds(command: list[str], cwd: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.cli_timing", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.cli_timing", description=__doc__)
     parser.add_argument("--tree", type=Path, action="append", help="a tree to time (default: .)")
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (default 9)")
     parser.add_argument("--batch", type=int, default=100, help="images in the batch (100)")
