@@ -1,4 +1,4 @@
-"""The README's recipe for adding a technique works as written, on a copy of the package."""
+"""The docs' recipe for adding a technique works as written, on a copy of the package."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.generate import README, REGENERATE, block
+from tools.generate import CONTRIBUTING_PAGE, REGENERATE, ROOT, TECHNIQUES_PAGE, block
 
-REPO = README.parent
+REPO = ROOT
 
 
 def _snippet() -> tuple[Path, str]:
-    """The README's snippet, and the path its first line names."""
-    code = block(README.read_text(encoding="utf-8"), "new-technique")
+    """The contributing page's snippet, and the path its first line names."""
+    code = block(CONTRIBUTING_PAGE.read_text(encoding="utf-8"), "new-technique")
     code = code.removeprefix("```python\n").removesuffix("```").strip() + "\n"
     path = re.match(r'"""(recolor/techniques/\w+\.py)"""', code)
     assert path, "the snippet's first line names the file it goes in"
@@ -28,7 +28,7 @@ def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_readme_recipe_adds_a_technique_as_written(tmp_path: Path) -> None:
     copy = tmp_path / "repo"
-    for folder in ("recolor", "tests", "benchmarks", "tools"):
+    for folder in ("recolor", "tests", "benchmarks", "tools", "docs"):
         shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, copy / name)
@@ -37,18 +37,17 @@ def test_the_readme_recipe_adds_a_technique_as_written(tmp_path: Path) -> None:
     path, code = _snippet()
     assert not (copy / path).exists()
     (copy / path).write_text(code, encoding="utf-8")
-    # 2. The command the README gives regenerates its table.
-    assert f"\n{REGENERATE}\n" in README.read_text(encoding="utf-8")
+    # 2. The command the page gives regenerates the table and the public list.
+    assert f"\n{REGENERATE}\n" in CONTRIBUTING_PAGE.read_text(encoding="utf-8")
     regenerate = _run([sys.executable, "-m", *REGENERATE.split()[2:]], copy)
     assert regenerate.returncode == 0, regenerate.stderr
-    assert "| numpy_where |" in block(
-        (copy / "README.md").read_text(encoding="utf-8"), "techniques"
-    )
+    page = copy / TECHNIQUES_PAGE.relative_to(ROOT)
+    assert "| numpy_where |" in block(page.read_text(encoding="utf-8"), "techniques")
 
-    # The contract tests, the registry's and the README's, on the new technique.
+    # The contract tests, the registry's and the docs', on the new technique.
     tests = ["tests/test_techniques.py", "tests/test_validation.py", "tests/test_properties.py"]
-    tests += ["tests/test_registry.py", "tests/test_readme.py"]
-    selection = "numpy_where or test_registry or test_readme"
+    tests += ["tests/test_registry.py", "tests/test_docs.py"]
+    selection = "numpy_where or test_registry or technique_table"
     contract = _run(
         [sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider", "-k", selection],
         copy,

@@ -1,27 +1,22 @@
-"""The README's promises: its technique table is the registry, its commands are the ones CI runs."""
+"""The README is the front page: short, its commands the ones CI runs, its links alive."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from tools.generate import REGENERATE, block, regenerated, technique_table
+import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+from tools.generate import block
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The front page's budget: what a newcomer reads before the docs.
+MAX_LINES = 150
 
 
 def _block(name: str) -> str:
     return block(README, name)
-
-
-def test_technique_table_is_the_registry() -> None:
-    assert _block("techniques") == technique_table(), f"stale: regenerate it with {REGENERATE}"
-
-
-def test_regenerating_changes_only_the_table() -> None:
-    table = technique_table()
-    stale = README.replace(table, table.replace("| numpy_mask |", "| numpy_mask_old |"))
-    assert stale != README
-    assert regenerated(stale) == README
 
 
 def test_quick_start_has_one_command_each_for_tests_and_benchmarks() -> None:
@@ -47,3 +42,28 @@ def test_the_cost_command_installs_the_cost_extra_and_runs_the_cost_mode() -> No
 
 def test_the_compare_command_compares_with_main() -> None:
     assert _command("compare-command") == "python -m pytest --benchmark-only --recolor-compare main"
+
+
+def test_the_readme_stays_within_its_budget() -> None:
+    assert len(README.splitlines()) <= MAX_LINES, "move the detail into docs/"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "what"),
+    [
+        (r"\bissues? #?\d+", "an issue number"),
+        (r"(?<![\w/.-])#\d+\b", "an issue number"),
+        (r"(?<![#\w])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b", "a commit hash"),
+        (r"\bsessions?\b", "a working session"),
+    ],
+)
+def test_the_readme_names_no_issue_commit_or_session(pattern: str, what: str) -> None:
+    found = re.findall(pattern, README, flags=re.IGNORECASE)
+    assert not found, f"the README names {what}: {found}; that belongs in git history"
+
+
+def test_every_file_the_readme_links_exists() -> None:
+    targets = re.findall(r"\]\(([^)#:]+)\)", README)
+    assert targets
+    missing = [target for target in targets if not (ROOT / target).exists()]
+    assert not missing

@@ -39,3 +39,32 @@ def test_build_outputs_and_what_the_readme_commands_write_are_ignored(name: str)
         ["git", "check-ignore", "--quiet", "--no-index", name], cwd=REPO, check=False
     )
     assert ignored.returncode == 0, f"{name} is not in .gitignore"
+
+
+def test_the_wheel_ships_the_public_list_its_types_and_the_license(tmp_path: Path) -> None:
+    """Type checkers read recolor/__init__.pyi only where py.typed is installed beside it."""
+    import sys
+    import zipfile
+
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("recolor-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"recolor/py.typed", "recolor/__init__.pyi"} <= names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), sorted(names)
+    assert not any(name.startswith(("benchmarks/", "tools/", "tests/", "docs/")) for name in names)

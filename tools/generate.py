@@ -1,11 +1,12 @@
 """The files written from the registry: ``python -m tools.generate`` rewrites them.
 
-- the README's technique table, between ``<!-- techniques -->`` markers;
+- the technique table of the docs (``docs/techniques.md``), between
+  ``<!-- techniques -->`` markers;
 - the techniques' lines of recolor's public list (``recolor/__init__.pyi``),
   between ``# <techniques>`` markers, so that type checkers and
   ``recolor.__all__`` know every registered technique.
 
-tests/test_readme.py and tests/test_registry.py fail while either is stale.
+tests/test_docs.py and tests/test_registry.py fail while either is stale.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from recolor import TECHNIQUES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+TECHNIQUES_PAGE = ROOT / "docs" / "techniques.md"
+CONTRIBUTING_PAGE = ROOT / "docs" / "contributing.md"
 STUB = ROOT / "recolor" / "__init__.pyi"
 REGENERATE = "python -m tools.generate"
 
 
 def technique_table() -> str:
-    """The README's technique table, one row per registered technique."""
+    """The docs' technique table, one row per registered technique."""
     rows = [
         "| name | description | threads | needs |",
         "|---|---|---|---|",
@@ -65,11 +68,12 @@ def regenerated(text: str) -> str:
 
 
 def regenerated_stub(text: str) -> str:
-    return _replaced(text, "# <techniques>\n", "# </techniques>", stub_lines())
+    # A blank line before the end marker, where ruff's import sorting wants one.
+    return _replaced(text, "# <techniques>\n", "# </techniques>", stub_lines() + "\n")
 
 
 def main() -> int:
-    for path, rewrite in ((README, regenerated), (STUB, regenerated_stub)):
+    for path, rewrite in ((TECHNIQUES_PAGE, regenerated), (STUB, regenerated_stub)):
         text = path.read_text(encoding="utf-8")
         new = rewrite(text)
         if new != text:
