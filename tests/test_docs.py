@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -26,8 +25,20 @@ SPHINX = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "htm
 
 
 def _blocks(page: Path, language: str) -> list[str]:
-    text = page.read_text(encoding="utf-8")
-    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M)
+    """The page's fenced blocks whose info string is ``language`` ("" for a bare fence)."""
+    found: list[str] = []
+    opened: str | None = None
+    lines: list[str] = []
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if opened is None and line.startswith("```"):
+            opened, lines = line[3:].strip(), []
+        elif opened is not None and line.strip() == "```":
+            if opened == language:
+                found.append("\n".join(lines) + "\n")
+            opened = None
+        elif opened is not None:
+            lines.append(line)
+    return found
 
 
 def _name(path: Path) -> str:
