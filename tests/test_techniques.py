@@ -193,3 +193,28 @@ def test_sample_case_has_matches_and_near_misses() -> None:
     assert 0.3 < matches < 0.7
     near = np.sum(np.abs(image.astype(int) - RGBA_OLD), axis=-1) == 1
     assert near.sum() > 1000
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        "recolor_words_in_place_masked_serial",
+        "recolor_words_in_place_masked_parallel",
+        "recolor_words_in_place_flipped_serial",
+        "recolor_words_in_place_flipped_parallel",
+    ],
+)
+def test_both_in_place_kernels_recolour_exactly_the_matches_whichever_cpu_chooses(
+    kernel: str,
+) -> None:
+    """The CPU picks one pair (masked stores on AVX-512, flipped words below); both are right."""
+    kernels = pytest.importorskip("recolor.techniques._numba_kernels")
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 2, size=(37, 41, 4), dtype=np.uint8)  # many exact matches of 0
+    expected = reference_recolor(image, (0, 0, 0, 0), (5, 3, 192, 255))
+    words = image.view(np.uint32)[:, :, 0]
+    old, new = (
+        np.array(c, dtype=np.uint8).view(np.uint32)[0] for c in ((0,) * 4, (5, 3, 192, 255))
+    )
+    getattr(kernels, kernel)(words, old, new)
+    assert_image_equal(image, expected)
