@@ -282,3 +282,79 @@ def test_the_workflow_constraints_pin_the_versions_the_baseline_was_counted_with
             ("numba", "numba"),
         ]:
             assert pins[package].startswith(recorded[name]), (key, package, recorded[name])
+
+
+ATTRIBUTION_BENCH = """
+import pytest
+from benchmarks.cases import Case
+
+@pytest.mark.parametrize("case", [Case("numpy_packed", 256)], ids=lambda case: case.key)
+def test_small(cost, case):
+    cost.run(case)
+"""
+
+
+@needs_valgrind
+def test_a_costlier_ab_names_the_function_that_grew(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A branch whose only change is one more np.equal over the words in numpy_packed."""
+    import shutil
+    import subprocess
+
+    from tests.project import copy_project
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    root = pytester.path
+    copy_project(root, "")
+    (root / "benchmarks" / "bench_tiny.py").unlink()
+    (root / "benchmarks" / "bench_cost.py").write_text(ATTRIBUTION_BENCH)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    git("init", "--quiet")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "base")
+    module = root / "recolor" / "techniques" / "numpy_techniques.py"
+    line = "    matches = np.equal(words, old_word)\n"
+    text = module.read_text()
+    assert line in text
+    module.write_text(
+        text.replace(line, line + "    np.equal(words, new_word)  # the extra pass\n")
+    )
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-am", "extra pass")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
+
+    result = pytester.runpytest_subprocess(
+        "benchmarks/bench_cost.py", "--recolor-cost", "--recolor-compare", "HEAD~1"
+    )
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "where the instructions changed" in output
+    top = output.split("where the instructions changed", 1)[1].splitlines()[1]
+    assert "equal" in top, top  # numpy's equal kernel, the function that grew
+    assert "per-function data: callgrind_annotate" in output
+    dumps = list(
+        (root / ".benchmarks" / "callgrind" / "256x256-numpy_packed").rglob("callgrind.out.*")
+    )
+    assert dumps
+
+
+def test_an_attribution_names_its_share_of_the_change_and_where_its_data_is() -> None:
+    from benchmarks.instrument.cost.attribution import Attribution, FunctionChange, _short
+
+    grew = FunctionChange("lib.so:simd_equal", 100, 190, 100, 190)
+    shrank = FunctionChange("ceval.c:call", 50, 40, 900, 980)
+    explained = Attribution((grew, shrank), 1_000, 1_100, (Path("ref.out"), Path("here.out")))
+    assert explained.explained_share == pytest.approx(0.8)
+    text = explained.describe()
+    assert text.splitlines()[1] == "  +90 self (100 -> 190; inclusive 100 -> 190) lib.so:simd_equal"
+    assert "explain 80%" in text
+    assert "callgrind_annotate here.out (this tree), ref.out (the reference)" in text
+    assert (
+        _short("/build/Python/ceval.c:cfunction_call'2", "libpython.so") == "ceval.c:cfunction_call"
+    )
+    assert _short("???:simd_equal", "/site/numpy/_umath.so") == "_umath.so:simd_equal"

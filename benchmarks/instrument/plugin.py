@@ -128,6 +128,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the selected cases' counts to the cost baseline (with --recolor-cost)",
     )
     cost.addoption(
+        "--recolor-cost-where",
+        action="store_true",
+        default=False,
+        help="with --recolor-compare: name, for every case, the functions whose instructions "
+        "changed most (a failed or improved case always gets them)",
+    )
+    cost.addoption(
         "--recolor-cost-json",
         type=Path,
         default=None,

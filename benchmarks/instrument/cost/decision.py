@@ -169,6 +169,7 @@ class CostVerdict:
     threshold: float = DEFAULT_THRESHOLD
     against: str = "the baseline"
     reason: str = ""
+    where: str = ""  # the functions whose instructions changed, when both trees were counted
 
     @property
     def change(self) -> float | None:
@@ -184,12 +185,21 @@ class CostVerdict:
             f"{label} " + _ratio(getattr(self.current, name), getattr(self.reference, name))
             for name, label in _LABELS.items()
         ]
+        if self.where:
+            where = f"\n{self.where}"
+        elif self.status in ("failed", "improved"):
+            where = (
+                f"\nto see which functions changed, count against a tree: {COST_COMMAND} "
+                f"--recolor-compare REF -k {self.case.key}"
+            )
+        else:
+            where = ""
         return (
             f"{adapter.current().subject(self.case)} at {self.case.key} {word}: "
             f"{self.current.estimated_cycles:,} estimated cycles against {self.against}'s "
             f"{self.reference.estimated_cycles:,}, {self.change:.4f} times, "
             f"{'above' if self.status == 'failed' else 'beyond'} the threshold of "
-            f"{self.threshold:g}% ({', '.join(parts)})"
+            f"{self.threshold:g}% ({', '.join(parts)})" + where
         )
 
 

@@ -12,6 +12,7 @@ the functions here when its instrument switch says callgrind.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,7 +24,7 @@ import pytest
 
 from benchmarks.instrument import adapter
 from benchmarks.instrument.adapter import Case
-from benchmarks.instrument.cost import callgrind
+from benchmarks.instrument.cost import attribution, callgrind
 from benchmarks.instrument.cost import decision as cost_gate
 from benchmarks.instrument.cost.callgrind import Cost, CostError
 from benchmarks.instrument.cost.slowdown import CALIBRATION_UNITS, filler_units
@@ -181,13 +182,18 @@ class CostRunner:
                     reason=f"{adapter.current().subject(case)} is not in {session.compare}: "
                     "listed, not judged",
                 )
-            return cost_gate.judge(
+            verdict = cost_gate.judge(
                 case,
                 counted.cost,
                 counted.reference,
                 threshold=session.threshold,
                 against=session.compare,
             )
+            if verdict.status in ("failed", "improved") or session.config.option.recolor_cost_where:
+                assert session.reference_root is not None
+                explained = attribution.explain(case, session.reference_root)
+                verdict = dataclasses.replace(verdict, where=explained.describe())
+            return verdict
         if session.baseline_unusable:
             pytest.fail(session.baseline_problem or "", pytrace=False)
         if session.baseline is None:
@@ -300,6 +306,9 @@ def write_summary(terminalreporter: Any, session: CostSession) -> None:
                 f'{cost_gate.RECORD_COMMAND} -k "{selection}"',
                 yellow=True,
             )
+    for verdict in session.verdicts:
+        if verdict.where and verdict.status not in ("failed", "improved"):
+            write(f"{verdict.case.key}: {verdict.where}")
     unjudged: dict[str, list[str]] = {}
     for verdict in session.verdicts:
         if verdict.status in ("not comparable", "no reference"):

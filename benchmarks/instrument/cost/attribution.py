@@ -1,0 +1,162 @@
+"""Where a cost grew: the functions whose instructions changed most between two counted calls.
+
+A case is counted once more in each tree with callgrind's per-function data
+kept (:func:`profile`), in ``.benchmarks/callgrind/<case>/<side>/``, where
+``callgrind_annotate`` or KCachegrind open it. :func:`attribute` reads the
+median counted call of each side through ``callgrind_annotate`` (self and
+inclusive instructions per function, with its file where callgrind knows it)
+and ranks the functions by how much their own instructions changed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.instrument.adapter import Case
+from benchmarks.instrument.cost import callgrind
+
+__all__ = ["Attribution", "FunctionChange", "attribute", "explain", "function_costs", "profile"]
+
+#: Where the kept dumps go, one folder per case and side.
+DUMPS = callgrind.ROOT / ".benchmarks" / "callgrind"
+#: Functions a failure message names.
+TOP = 5
+_RECURSION = re.compile(r"'[0-9]+$")
+_LINE = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)(?:\s+\[([^\]]*)\])?\s*$")
+
+
+@dataclass(frozen=True)
+class FunctionChange:
+    """One function's instructions in the reference's call and in this tree's."""
+
+    function: str  # file:function, as callgrind_annotate names it (??? for no file)
+    self_before: int
+    self_after: int
+    inclusive_before: int
+    inclusive_after: int
+
+    @property
+    def change(self) -> int:
+        return self.self_after - self.self_before
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The functions that explain a change of instructions between two calls."""
+
+    changes: tuple[FunctionChange, ...]  # the largest changes of self instructions first
+    total_before: int
+    total_after: int
+    dumps: tuple[Path, Path]  # the reference's call, this tree's
+
+    @property
+    def explained_share(self) -> float:
+        """The share of the total change that the listed functions' own changes add up to."""
+        total = self.total_after - self.total_before
+        if total == 0:
+            return 1.0
+        return sum(change.change for change in self.changes) / total
+
+    def describe(self) -> str:
+        rows = [
+            f"  {c.change:+,} self ({c.self_before:,} -> {c.self_after:,}; inclusive "
+            f"{c.inclusive_before:,} -> {c.inclusive_after:,}) {c.function}"
+            for c in self.changes
+        ]
+        return "\n".join(
+            [
+                f"where the instructions changed ({self.total_before:,} -> "
+                f"{self.total_after:,}; these {len(self.changes)} functions explain "
+                f"{self.explained_share:.0%}):",
+                *rows,
+                f"  per-function data: callgrind_annotate {self.dumps[1]} (this tree), "
+                f"{self.dumps[0]} (the reference); KCachegrind opens them too",
+            ]
+        )
+
+
+def function_costs(dump: Path, *, inclusive: bool) -> dict[str, int]:
+    """Instructions per function in one dump, self or inclusive, by ``callgrind_annotate``."""
+    completed = subprocess.run(
+        [
+            "callgrind_annotate",
+            f"--inclusive={'yes' if inclusive else 'no'}",
+            "--threshold=100",
+            "--show=Ir",
+            str(dump),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    costs: dict[str, int] = {}
+    table = completed.stdout.split("file:function", 1)[-1]
+    for line in table.splitlines():
+        match = _LINE.match(line)
+        if match and match.group(2) != "PROGRAM TOTALS":
+            name = _short(match.group(2), match.group(3))
+            costs[name] = costs.get(name, 0) + int(match.group(1).replace(",", ""))
+    return costs
+
+
+def _short(name: str, library: str | None) -> str:
+    """``file.c:function``: the file without its folders (the library's where callgrind
+    knows no file), and a recursion's ``'2`` merged into the function."""
+    where, _, function = name.rpartition(":")
+    if where == "???" and library:
+        where = library
+    return f"{Path(where).name}:{_RECURSION.sub('', function)}"
+
+
+def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
+    """The ``top`` functions whose own instructions changed most from ``before`` to ``after``."""
+    self_before = function_costs(before, inclusive=False)
+    self_after = function_costs(after, inclusive=False)
+    inclusive_before = function_costs(before, inclusive=True)
+    inclusive_after = function_costs(after, inclusive=True)
+    names = set(self_before) | set(self_after)
+    changes = sorted(
+        (
+            FunctionChange(
+                name,
+                self_before.get(name, 0),
+                self_after.get(name, 0),
+                inclusive_before.get(name, 0),
+                inclusive_after.get(name, 0),
+            )
+            for name in names
+        ),
+        key=lambda change: (-abs(change.change), change.function),
+    )
+    return Attribution(
+        tuple(change for change in changes[:top] if change.change),
+        sum(self_before.values()),
+        sum(self_after.values()),
+        (before, after),
+    )
+
+
+def profile(case: Case, root: Path | None, folder: Path) -> Path:
+    """Count ``case`` in the tree at ``root`` (this tree's for None), keeping the dumps in
+    ``folder``; the dump of the call with the median estimated cycles."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    request = callgrind._request(case, root)
+    callgrind._run(callgrind.valgrind_command(folder), request, f"profiling {case.key}")
+    dumps = sorted(folder.glob("callgrind.out.*.*"))
+    costs = [callgrind._read_dump(dump) for dump in dumps]
+    median = callgrind.median_cost(costs)
+    return dumps[costs.index(median)]
+
+
+def explain(case: Case, reference_root: Path, *, side: str = "reference") -> Attribution:
+    """Where ``case`` costs what it does here, against the tree at ``reference_root``."""
+    folder = DUMPS / case.key
+    before = profile(case, reference_root, folder / side)
+    after = profile(case, None, folder / "this-tree")
+    return attribute(before, after)
