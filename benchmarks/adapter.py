@@ -62,6 +62,10 @@ def configure() -> None:
         recolor.set_thread_limit(int(cap))
 
 
+def case_for(key: str) -> Case:
+    return Case.from_key(key)
+
+
 def subject(case: Case) -> str:
     return case.technique
 

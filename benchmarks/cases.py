@@ -9,6 +9,7 @@ recolor's public names.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,12 @@ LOOP_COST_SIZE = 64
 ALL_CORES: Literal["all"] = "all"
 
 
+_KEY = re.compile(
+    r"(?P<size>\d+)x(?P=size)-(?P<technique>[a-z0-9_]+)(?:-tol(?P<tolerance>\d+))?"
+    r"(?:-threads(?P<threads>\d+|all))?(?P<in_place>-inplace)?"
+)
+
+
 @dataclass(frozen=True)
 class Case:
     """One technique (or the copy reference) on one input."""
@@ -63,6 +70,33 @@ class Case:
         if self.in_place:
             parts.append("inplace")
         return "-".join(parts)
+
+    @classmethod
+    def from_key(cls, key: str) -> Case:
+        """The case a :attr:`key` names; ValueError, saying what a key looks like, if none.
+
+        Examples
+        --------
+        >>> Case.from_key("998x998-numpy_packed-tol8")
+        Case(technique='numpy_packed', size=998, tolerance=8, threads=None, in_place=False)
+        """
+        match = _KEY.fullmatch(key)
+        if match is None:
+            raise ValueError(
+                f"a case key is SIZExSIZE-technique[-tolN][-threadsN|-threadsall][-inplace], "
+                f"such as 998x998-numpy_packed, got {key!r}"
+            )
+        threads = match["threads"]
+        case = cls(
+            match["technique"],
+            int(match["size"]),
+            int(match["tolerance"] or 0),
+            None if threads is None else (ALL_CORES if threads == ALL_CORES else int(threads)),
+            bool(match["in_place"]),
+        )
+        if case.key != key:  # a square size, in the one spelling key gives
+            raise ValueError(f"{key!r} is not a case key; the case it reads as is {case.key!r}")
+        return case
 
     @property
     def group(self) -> str:
