@@ -26,7 +26,7 @@ import numpy as np
 import PIL
 
 import recolor
-from benchmarks import calls, checks
+from benchmarks import calls, cases, checks
 from benchmarks.cases import COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
 from benchmarks.first_call import first_call_seconds
 from benchmarks.instrument.environment import available_cores
@@ -60,6 +60,10 @@ def configure() -> None:
     cap = os.environ.get(THREADS_ENV_VAR)
     if cap:
         recolor.set_thread_limit(int(cap))
+
+
+def cost_cases() -> list[Case]:
+    return cases.cost_cases()
 
 
 def case_for(key: str) -> Case:

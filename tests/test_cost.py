@@ -358,3 +358,15 @@ def test_an_attribution_names_its_share_of_the_change_and_where_its_data_is() ->
         _short("/build/Python/ceval.c:cfunction_call'2", "libpython.so") == "ceval.c:cfunction_call"
     )
     assert _short("???:simd_equal", "/site/numpy/_umath.so") == "_umath.so:simd_equal"
+
+
+def test_environment_differences_are_named_alike_everywhere() -> None:
+    there = {"numpy": "2.3.1", "valgrind": "3.19.0", "simulated_cpu": "X86_V3"}
+    here = {"numpy": "2.4.6", "valgrind": "3.19.0", "simulated_cpu": "X86_V4"}
+    assert cost_gate.environment_differences(there, here) == [
+        "numpy 2.3.1 there, 2.4.6 here",
+        "simulated_cpu X86_V3 there, X86_V4 here",
+    ]
+    verdict = cost_gate.judge(Case("numpy_packed", 998), _cost(1.2), _cost(), against="main")
+    named = cost_gate.CostVerdict(**{**verdict.__dict__, "reason": "the environments differ: x"})
+    assert named.describe().splitlines()[0] == "the environments differ: x"

@@ -307,3 +307,60 @@ def test_the_expression_forms_our_workflow_uses() -> None:
         render("${{ !cancelled() && hashFiles('no-such-file') != '' }}", context, here) == "false"
     )
     assert render("${{ env.PUSH }}", context, here) == "false"
+
+
+def _seeded_points(commits: list[str]) -> list[dict[str, Any]]:
+    """Points as `python -m benchmarks.instrument.cost.history` writes them, one per commit."""
+    from benchmarks.instrument.cost.callgrind import Cost
+    from benchmarks.instrument.cost.decision import series_point
+    from benchmarks.instrument.cost.history import TOOL
+
+    person = {"name": "dev", "email": "dev@example.com", "username": "dev"}
+    return [
+        {
+            "commit": {
+                "author": person,
+                "committer": person,
+                "distinct": True,
+                "id": sha,
+                "message": f"old commit {index}",
+                "timestamp": "2026-11-01T10:00:00+00:00",
+                "tree_id": sha,
+                "url": "",
+            },
+            "date": 1_761_991_200_000 + index,
+            "tool": TOOL,
+            "benches": [
+                series_point(key, Cost(cycles // 2, 1_000 + index, 100))
+                for key, (_, _, cycles) in CASES.items()
+            ],
+        }
+        for index, sha in enumerate(commits)
+    ]
+
+
+def test_a_seeded_history_is_appended_to_by_the_real_action(tmp_path: Path) -> None:
+    from benchmarks.instrument.cost.history import data_js
+
+    with github_actions.api_stand_in() as api:
+        history = History(tmp_path, api)
+        old = [history.commit("main", f"old commit {index}") for index in range(10)]
+        # The seed, put on gh-pages before the workflow's first run.
+        pages = tmp_path / "pages"
+        git(tmp_path, "clone", "--quiet", "--branch", "gh-pages", str(history.origin), str(pages), env=history.environment)  # fmt: skip
+        (pages / "dev" / "bench").mkdir(parents=True)
+        seeded = data_js({"recolor cost": _seeded_points(old)}, "", 1_761_991_200_000)
+        (pages / "dev" / "bench" / "data.js").write_text(seeded)
+        git(pages, "add", ".", env=history.environment)
+        git(pages, "commit", "--quiet", "-m", "seed the history", env=history.environment)
+        git(pages, "push", "--quiet", "origin", "gh-pages", env=history.environment)
+
+        first = history.commit("main", "first push")
+        runs, _ = history.run("push", first, "refs/heads/main", _push_event(first, "first push"), {})  # fmt: skip
+        _assert_no_step_failed(runs)
+        data = github_actions.read_data_js(history.origin)
+        points = data["entries"]["recolor cost"]
+        assert [point["commit"]["id"] for point in points] == [*old, first]
+        for case in CASES:
+            assert sum(case in {b["name"] for b in point["benches"]} for point in points) == 11
+        assert len(data["entries"]["recolor seconds"]) == 1  # the other series start now

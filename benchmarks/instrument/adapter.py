@@ -61,6 +61,9 @@ class Adapter(Protocol):
     def configure(self) -> None:
         """Apply the session's settings (the thread cap in ``THREADS_ENV_VAR``) to this process."""
 
+    def cost_cases(self) -> list[Any]:
+        """Every case the cost mode counts."""
+
     def case_for(self, key: str) -> Any:
         """The case a key names (ValueError, saying what a key looks like, if none)."""
 

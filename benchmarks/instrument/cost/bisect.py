@@ -13,6 +13,9 @@ or lacks the case's subject) is skipped, as ``git bisect skip`` does, and never
 blamed. A count is deterministic for one toolchain, so each step is a fact and
 not a statistical guess: the search needs log2(commits) + 2 counts. Wall-clock
 timings cannot promise that; their noise makes every step a test that can err.
+Every count of a bisection is made with this process's toolchain, so the
+environments (:func:`~benchmarks.instrument.cost.decision.environment_differences`)
+never differ between its steps: only the code does.
 """
 
 from __future__ import annotations

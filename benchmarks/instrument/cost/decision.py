@@ -158,6 +158,29 @@ def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
     write_text(path, json.dumps(data, indent=1) + "\n")
 
 
+def environment_differences(there: dict[str, str | None], here: dict[str, str | None]) -> list[str]:
+    """What two counts' environments differ in (toolchain versions, the CPU numpy sees),
+    as "numpy 2.3.1 there, 2.4.6 here"; the same words for the baseline, an A/B and a
+    bisection."""
+    return sorted(
+        f"{name} {there.get(name)} there, {value} here"
+        for name, value in here.items()
+        if there.get(name) != value
+    )
+
+
+def series_point(key: str, cost: Cost) -> dict[str, Any]:
+    """One case's count as github-action-benchmark's ``customSmallerIsBetter`` keeps it."""
+    return {
+        "name": key,
+        "unit": "estimated cycles",
+        "value": cost.estimated_cycles,
+        "extra": f"instructions {cost.instructions}, L1 misses {cost.l1_misses}, "
+        f"LL misses {cost.ll_misses}; per call on valgrind {valgrind_version()}'s simulated "
+        f"CPU, host {cpu_model()}",
+    }
+
+
 @dataclass(frozen=True)
 class CostVerdict:
     """What the cost gate decided about one case."""
@@ -194,7 +217,8 @@ class CostVerdict:
             )
         else:
             where = ""
-        return (
+        first = f"{self.reason}\n" if self.reason else ""  # what else differs, named first
+        return first + (
             f"{adapter.current().subject(self.case)} at {self.case.key} {word}: "
             f"{self.current.estimated_cycles:,} estimated cycles against {self.against}'s "
             f"{self.reference.estimated_cycles:,}, {self.change:.4f} times, "
@@ -260,12 +284,7 @@ def judge_against_baseline(
             reason=f"counted by another protocol ({differences}): not judged; re-record: "
             f"{RECORD_COMMAND} -k ...",
         )
-    recorded = baseline_entry["versions"]
-    differ = sorted(
-        f"{name} {recorded.get(name)} there, {value} here"
-        for name, value in current_versions.items()
-        if recorded.get(name) != value
-    )
+    differ = environment_differences(baseline_entry["versions"], current_versions)
     if differ:
         return CostVerdict(
             case,

@@ -40,6 +40,7 @@ class Counted:
     cost: Cost
     simulated_cpu: str
     reference: Cost | None = None
+    reference_cpu: str | None = None  # the CPU numpy saw in the reference tree's count
 
 
 @dataclass
@@ -121,15 +122,16 @@ def _in_reference(session: CostSession, case: Case) -> bool:
 
 def _count(session: CostSession, case: Case) -> Counted:
     reference: Cost | None = None
+    reference_cpu: str | None = None
     if session.reference_root is not None and _in_reference(session, case):
-        reference, _ = callgrind.measure(case, session.reference_root)
+        reference, reference_cpu = callgrind.measure(case, session.reference_root)
     units = 0
     factor = adapter.current().slowdown(case)
     if factor is not None and session.unit_cycles is not None:
         reference_cycles = _reference_cycles(session, case, reference)
         units = filler_units(factor, reference_cycles, session.unit_cycles)
     current, simulated_cpu = callgrind.measure(case, filler_units=units)
-    return Counted(current, simulated_cpu, reference)
+    return Counted(current, simulated_cpu, reference, reference_cpu)
 
 
 def _reference_cycles(session: CostSession, case: Case, reference: Cost | None) -> int:
@@ -189,6 +191,13 @@ class CostRunner:
                 threshold=session.threshold,
                 against=session.compare,
             )
+            differ = cost_gate.environment_differences(
+                cost_gate.versions(counted.reference_cpu or ""), versions
+            )
+            if differ:  # the same session's toolchain: only the CPU numpy sees can differ
+                verdict = dataclasses.replace(
+                    verdict, reason=f"the environments differ: {'; '.join(differ)}"
+                )
             if verdict.status in ("failed", "improved") or session.config.option.recolor_cost_where:
                 assert session.reference_root is not None
                 explained = attribution.explain(case, session.reference_root)
@@ -254,18 +263,7 @@ def finish(cost_session: CostSession) -> None:
         cost_gate.write(option.recolor_cost_baseline, cost_session.recorded)
     path = option.recolor_cost_json
     if path is not None:
-        host = cpu_model()
-        series = [
-            {
-                "name": verdict.case.key,
-                "unit": "estimated cycles",
-                "value": verdict.current.estimated_cycles,
-                "extra": f"instructions {verdict.current.instructions}, "
-                f"L1 misses {verdict.current.l1_misses}, LL misses {verdict.current.ll_misses}; "
-                f"per call on valgrind {callgrind.valgrind_version()}'s simulated CPU, host {host}",
-            }
-            for verdict in cost_session.verdicts
-        ]
+        series = [cost_gate.series_point(v.case.key, v.current) for v in cost_session.verdicts]
         write_text(Path(path), json.dumps(series, indent=1) + "\n")
 
 
