@@ -317,6 +317,12 @@ def test_a_costlier_ab_names_the_function_that_grew(
     git("init", "--quiet")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "base")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    baseline = f"--recolor-cost-baseline={root / 'cost.json'}"  # untracked: the tree is clean
+    recorded = pytester.runpytest_subprocess(
+        "benchmarks/bench_cost.py", "--recolor-cost", "--recolor-record-cost-baseline", baseline
+    )
+    recorded.assert_outcomes(passed=1)
     module = root / "recolor" / "techniques" / "numpy_techniques.py"
     line = "    matches = np.equal(words, old_word)\n"
     text = module.read_text()
@@ -341,6 +347,13 @@ def test_a_costlier_ab_names_the_function_that_grew(
         (root / ".benchmarks" / "callgrind" / "256x256-numpy_packed").rglob("callgrind.out.*")
     )
     assert dumps
+
+    # Against the baseline: attributed against the commit it recorded.
+    judged = pytester.runpytest_subprocess("benchmarks/bench_cost.py", "--recolor-cost", baseline)
+    judged.assert_outcomes(failed=1)
+    against_baseline = judged.stdout.str().split("where the instructions changed", 1)
+    assert len(against_baseline) == 2, judged.stdout.str()[-2000:]
+    assert "equal" in against_baseline[1].splitlines()[1]
 
 
 def test_an_attribution_names_its_share_of_the_change_and_where_its_data_is() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -116,6 +117,11 @@ def _check_entry(key: str, entry: Any) -> None:
         value = entry.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"case {key!r}: {name} must be a count >= 0, got {value!r}")
+    commit = entry.get("commit")
+    if commit is not None and not (
+        isinstance(commit, str) and re.fullmatch("[0-9a-f]{40}", commit)
+    ):
+        raise ValueError(f"case {key!r}: commit must be a full git sha or null, got {commit!r}")
     counts = Cost(entry["instructions"], entry["l1_misses"], entry["ll_misses"])
     if entry["estimated_cycles"] <= 0 or entry["estimated_cycles"] != counts.estimated_cycles:
         raise ValueError(
@@ -126,13 +132,30 @@ def _check_entry(key: str, entry: Any) -> None:
 
 def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
     """A baseline entry: the counts, what they depend on, and (to compare, not to decide)
-    the host's CPU, which valgrind hides from the program."""
+    the host's CPU, which valgrind hides from the program, and the commit counted, whose
+    tree a later failure is attributed against (None when the tree had changes)."""
     return {
         **cost.as_dict(),
         "protocol": protocol.identity(cost_protocol()),
         "versions": case_versions,
         "host_cpu": cpu_model(),
+        "commit": recorded_commit(),
     }
+
+
+def recorded_commit() -> str | None:
+    """HEAD, when the tree being counted is exactly it; else None."""
+    import subprocess
+
+    from benchmarks.instrument.gitref import ROOT
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+    head = git("rev-parse", "--verify", "--quiet", "HEAD")
+    if head.returncode != 0 or git("diff", "--quiet", "HEAD").returncode != 0:
+        return None
+    return head.stdout.strip()
 
 
 def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.instrument import adapter
+from benchmarks.instrument import adapter, gitref
 from benchmarks.instrument.adapter import Case
 from benchmarks.instrument.cost import attribution, callgrind
 from benchmarks.instrument.cost import decision as cost_gate
@@ -209,14 +209,28 @@ class CostRunner:
             return cost_gate.CostVerdict(
                 case, "no reference", counted.cost, reason=session.baseline_problem or ""
             )
-        return cost_gate.judge_against_baseline(
+        stored = session.baseline.get(case.key)
+        verdict = cost_gate.judge_against_baseline(
             case,
             counted.cost,
             versions,
-            session.baseline.get(case.key),
+            stored,
             threshold=session.threshold,
             protocols=session.baseline_protocols,
         )
+        commit = (stored or {}).get("commit")
+        if verdict.status in ("failed", "improved") and commit:
+            verdict = dataclasses.replace(verdict, where=_explained_against(case, commit))
+        return verdict
+
+
+def _explained_against(case: Case, commit: str) -> str:
+    """Where the instructions changed since the commit the baseline counted, if it is here."""
+    try:
+        with gitref.worktree(commit) as root:
+            return attribution.explain(case, root, side=f"baseline-{commit[:9]}").describe()
+    except gitref.GitRefError as error:
+        return f"(the baseline's commit {commit[:9]} cannot be checked out here: {error})"
 
 
 def header_lines(session: CostSession) -> list[str]:
