@@ -383,3 +383,19 @@ def test_environment_differences_are_named_alike_everywhere() -> None:
     verdict = cost_gate.judge(Case("numpy_packed", 998), _cost(1.2), _cost(), against="main")
     named = cost_gate.CostVerdict(**{**verdict.__dict__, "reason": "the environments differ: x"})
     assert named.describe().splitlines()[0] == "the environments differ: x"
+
+
+def test_a_functions_first_line_is_read_from_the_dump_not_from_inlined_code(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.instrument.cost.attribution import function_lines
+
+    dump = tmp_path / "callgrind.out.1.1"
+    dump.write_text(
+        "positions: line\nevents: Ir\n"
+        "fl=(1) /src/Python/ceval.c\nfn=(1) eval_frame\n120 5\n+3 2\nfi=(2) /src/inline.h\n40 9\n"
+        "fe=(1)\n+83 1\n"  # back in ceval.c at line 123: positions count on across files
+        "fl=(3) ???\nfn=(2) no_debug_info\n0 7\n"
+        "fl=(1)\nfn=(3) helper\ncfn=(1)\ncalls=1 120\n300 4\n"
+    )
+    assert function_lines(dump) == {"ceval.c:eval_frame": 120, "ceval.c:helper": 300}

@@ -38,6 +38,7 @@ class FunctionChange:
     self_after: int
     inclusive_before: int
     inclusive_after: int
+    line: int | None = None  # the function's first line in its file, where callgrind knows it
 
     @property
     def change(self) -> int:
@@ -65,6 +66,7 @@ class Attribution:
         rows = [
             f"  {c.change:+,} self ({c.self_before:,} -> {c.self_after:,}; inclusive "
             f"{c.inclusive_before:,} -> {c.inclusive_after:,}) {c.function}"
+            + (f" (line {c.line})" if c.line else "")
             for c in self.changes
         ]
         return "\n".join(
@@ -103,6 +105,53 @@ def function_costs(dump: Path, *, inclusive: bool) -> dict[str, int]:
     return costs
 
 
+def function_lines(dump: Path) -> dict[str, int]:
+    """The first line of each function in its own file, where the dump knows lines.
+
+    Read from the dump itself (callgrind's format: compressed ``(id) name``
+    names, relative positions ``+n``/``-n``/``*``, and ``fi=``/``fe=`` for
+    code inlined from other files, whose lines are not the function's own).
+    """
+    names: dict[str, dict[str, str]] = {"file": {}, "fn": {}}
+    own_file = current_file = function = ""
+    position = 0
+    first: dict[str, int] = {}
+
+    def named(kind: str, text: str) -> str:
+        match = re.match(r"\((\d+)\)\s*(.*)", text)
+        if match is None:
+            return text
+        if match.group(2):
+            names[kind][match.group(1)] = match.group(2)
+        return names[kind].get(match.group(1), "")
+
+    for line in dump.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, equals, value = line.partition("=")
+        if equals and key in ("fl", "fi", "fe", "cfi", "cfl"):
+            file = named("file", value)
+            if key == "fl":
+                own_file = current_file = file
+            elif key in ("fi", "fe"):
+                current_file = file
+        elif equals and key in ("fn", "cfn"):
+            name = named("fn", value)
+            if key == "fn":
+                function, current_file = name, own_file
+        elif line[:1].isdigit() or line[:1] in "+-*":
+            token = line.split(None, 1)[0] if line.strip() else "*"
+            try:
+                if token.startswith(("+", "-")):
+                    position += int(token)
+                elif token != "*":
+                    position = int(token)
+            except ValueError:  # not a cost line after all
+                continue
+            if position > 0 and function and current_file == own_file:
+                key_name = _short(f"{own_file}:{function}", None)
+                first[key_name] = min(first.get(key_name, position), position)
+    return first
+
+
 def _short(name: str, library: str | None) -> str:
     """``file.c:function``: the file without its folders (the library's where callgrind
     knows no file), and a recursion's ``'2`` merged into the function."""
@@ -119,6 +168,7 @@ def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
     inclusive_before = function_costs(before, inclusive=True)
     inclusive_after = function_costs(after, inclusive=True)
     names = set(self_before) | set(self_after)
+    lines = {**function_lines(before), **function_lines(after)}
     changes = sorted(
         (
             FunctionChange(
@@ -127,6 +177,7 @@ def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
                 self_after.get(name, 0),
                 inclusive_before.get(name, 0),
                 inclusive_after.get(name, 0),
+                lines.get(name),
             )
             for name in names
         ),
