@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.cases import Case
 from benchmarks.instrument.cost import bisect, callgrind
-from tests.project import copy_project
+from tests.project import ScratchRepository
 
 CASE = Case("numpy_packed", 256)
 
@@ -19,7 +19,7 @@ CASE = Case("numpy_packed", 256)
 def _fake_history(monkeypatch: pytest.MonkeyPatch, costs: list[int | None]) -> list[str]:
     """Commits c0 (good) .. c{n}, whose counts are ``costs``; None cannot be counted."""
     commits = [f"c{index}" for index in range(len(costs))]
-    monkeypatch.setattr(bisect, "commits_between", lambda good, bad: commits[1:])
+    monkeypatch.setattr(bisect.gitref, "first_parent_commits", lambda good, bad: commits[1:])
     return commits
 
 
@@ -69,24 +69,11 @@ def test_bisection_names_the_commit_of_an_extra_pass_among_sixteen(
 ) -> None:
     if shutil.which("git") is None:
         pytest.skip("needs git")
-    root = pytester.path
-    copy_project(root, "")
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    def commit(message: str) -> str:
-        git("add", "-A")
-        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", message)
-        return git("rev-parse", "HEAD")
-
-    git("init", "--quiet")
+    repository = ScratchRepository(pytester.path)
+    root, commit = repository.root, repository.commit
     good = commit("base")
     notes = root / "NOTES.txt"
-    module = root / "recolor" / "techniques" / "numpy_techniques.py"
     colors = root / "recolor" / "core" / "colors.py"
-    line = "    matches = np.equal(words, old_word)\n"
     for index in range(1, 16):
         notes.write_text(f"step {index}\n")
         if index == 6:  # a commit that does not build
@@ -94,8 +81,7 @@ def test_bisection_names_the_commit_of_an_extra_pass_among_sixteen(
         if index == 7:
             colors.write_text(colors.read_text().replace("\nthis is not python\n", ""))
         if index == 11:
-            text = module.read_text()
-            module.write_text(text.replace(line, line + "    np.equal(words, new_word)\n"))
+            repository.add_a_pass()
         commit(f"step {index}" + (" adds a pass" if index == 11 else ""))
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.instrument.cost.bisect", good, CASE.key],

@@ -300,38 +300,23 @@ def test_a_costlier_ab_names_the_function_that_grew(
 ) -> None:
     """A branch whose only change is one more np.equal over the words in numpy_packed."""
     import shutil
-    import subprocess
 
-    from tests.project import copy_project
+    from tests.project import ScratchRepository
 
     if shutil.which("git") is None:
         pytest.skip("needs git")
-    root = pytester.path
-    copy_project(root, "")
-    (root / "benchmarks" / "bench_tiny.py").unlink()
+    repository = ScratchRepository(pytester.path)
+    root = repository.root
     (root / "benchmarks" / "bench_cost.py").write_text(ATTRIBUTION_BENCH)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-    git("init", "--quiet")
-    git("add", ".")
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "base")
+    repository.commit("base")
     monkeypatch.setenv("PYTHONPATH", str(root))
     baseline = f"--recolor-cost-baseline={root / 'cost.json'}"  # untracked: the tree is clean
     recorded = pytester.runpytest_subprocess(
         "benchmarks/bench_cost.py", "--recolor-cost", "--recolor-record-cost-baseline", baseline
     )
     recorded.assert_outcomes(passed=1)
-    module = root / "recolor" / "techniques" / "numpy_techniques.py"
-    line = "    matches = np.equal(words, old_word)\n"
-    text = module.read_text()
-    assert line in text
-    module.write_text(
-        text.replace(line, line + "    np.equal(words, new_word)  # the extra pass\n")
-    )
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-am", "extra pass")
-    monkeypatch.setenv("PYTHONPATH", str(root))
+    repository.add_a_pass()
+    repository.commit("extra pass")
     monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
 
     result = pytester.runpytest_subprocess(

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.instrument.cost import callgrind
 from benchmarks.instrument.cost.history import PREFIX
-from tests.project import copy_project
+from tests.project import ScratchRepository
 
 
 @pytest.mark.skipif(callgrind.missing_tools() is not None, reason=str(callgrind.missing_tools()))
@@ -20,23 +20,10 @@ def test_a_range_of_commits_becomes_a_series_and_a_picture(pytester: pytest.Pyte
     pytest.importorskip("matplotlib")
     if shutil.which("git") is None:
         pytest.skip("needs git")
-    root = pytester.path
-    copy_project(root, "")
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    def commit(message: str) -> str:
-        git("add", "-A")
-        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", message)
-        return git("rev-parse", "HEAD")
-
-    git("init", "--quiet")
+    repository = ScratchRepository(pytester.path)
+    root, commit = repository.root, repository.commit
     first = commit("first")
-    module = root / "recolor" / "techniques" / "numpy_techniques.py"
-    line = "    matches = np.equal(words, old_word)\n"
-    module.write_text(module.read_text().replace(line, line + "    np.equal(words, new_word)\n"))
+    repository.add_a_pass()
     second = commit("second: an extra pass")
     (root / "NOTES.txt").write_text("third\n")
     third = commit("third")

@@ -48,6 +48,14 @@ def resolve(ref: str) -> str:
     return found.stdout.strip()
 
 
+def first_parent_commits(good: str, bad: str) -> list[str]:
+    """The first-parent commits after ``good`` up to ``bad``, oldest first."""
+    listed = _git("rev-list", "--first-parent", "--reverse", f"{good}..{bad}")
+    if listed.returncode != 0:
+        raise GitRefError(f"git rev-list {good}..{bad} failed: {listed.stderr.strip()}")
+    return listed.stdout.split()
+
+
 #: A worktree's folder says which process made it: recolor-ref-<pid>-<random>.
 _FOLDER = re.compile(r"recolor-ref-(\d+)-")
 

@@ -46,18 +46,6 @@ class Bisection:
     skipped: tuple[str, ...]  # commits that could not be counted
 
 
-def commits_between(good: str, bad: str) -> list[str]:
-    """The first-parent commits after ``good`` up to ``bad``, oldest first."""
-    listed = subprocess.run(
-        ["git", "rev-list", "--first-parent", "--reverse", f"{good}..{bad}"],
-        cwd=gitref.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return listed.stdout.split()
-
-
 def subject_of(commit: str) -> str:
     shown = subprocess.run(
         ["git", "show", "-s", "--format=%h %s", commit],
@@ -97,7 +85,7 @@ def bisect(
     cycles_good = count(case, good)
     if cycles_good is None:
         return f"{case.key} cannot be counted at {good}, the good commit"
-    commits = commits_between(good, bad)
+    commits = gitref.first_parent_commits(good, bad)
     if not commits:
         return f"no commit between {good} and {bad}"
     limit = cycles_good * (1 + threshold / 100)

@@ -37,17 +37,10 @@ PREFIX = "window.BENCHMARK_DATA = "
 TOOL = "customSmallerIsBetter"
 
 
-def first_parent_commits(revisions: str) -> list[str]:
-    """The first-parent commits of ``GOOD..HEAD`` (GOOD included), oldest first."""
+def range_commits(revisions: str) -> list[str]:
+    """The first-parent commits of ``GOOD..HEAD``, GOOD included, oldest first."""
     good, _, bad = revisions.partition("..")
-    listed = subprocess.run(
-        ["git", "rev-list", "--first-parent", "--reverse", f"{good}..{bad or 'HEAD'}"],
-        cwd=gitref.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [gitref.resolve(good), *listed.stdout.split()]
+    return [gitref.resolve(good), *gitref.first_parent_commits(good, bad or "HEAD")]
 
 
 def commit_facts(commit: str, repo_url: str) -> dict[str, Any]:
@@ -184,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.out} exists; give another --out (nothing is overwritten)")
     try:
         cases = [suite.case_for(key) for key in args.case] if args.case else suite.cost_cases()
-        commits = first_parent_commits(args.revisions)
+        commits = range_commits(args.revisions)
     except (ValueError, gitref.GitRefError, subprocess.CalledProcessError) as error:
         parser.error(str(error))
     points = history(commits, cases, repo_url=args.repo_url)
