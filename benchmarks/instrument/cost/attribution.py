@@ -197,12 +197,9 @@ def profile(case: Case, root: Path | None, folder: Path) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    request = callgrind._request(case, root)
-    callgrind._run(callgrind.valgrind_command(folder), request, f"profiling {case.key}")
-    dumps = sorted(folder.glob("callgrind.out.*.*"))
-    costs = [callgrind._read_dump(dump) for dump in dumps]
-    median = callgrind.median_cost(costs)
-    return dumps[costs.index(median)]
+    dumps, _ = callgrind.count_into(folder, case, root)
+    median = callgrind.median_cost(list(dumps.values()))
+    return next(path for path, cost in dumps.items() if cost == median)
 
 
 def explain(case: Case, reference_root: Path, *, side: str = "reference") -> Attribution:

@@ -246,16 +246,23 @@ def measure(
     slowdown (:mod:`benchmarks.instrument.cost.slowdown`). With
     ``case=None`` the worker counts the filler alone.
     """
-    what = case.key if case is not None else "the slowdown's filler"
     with tempfile.TemporaryDirectory(prefix="cost-worker-") as folder:
-        out_dir = Path(folder)
-        request = _request(case, root, filler_units=filler_units)
-        output = _run(valgrind_command(out_dir), request, f"counting {what}")
-        costs = [_read_dump(path) for path in sorted(out_dir.glob("callgrind.out.*.*"))]
-    if len(costs) != COUNTED_CALLS:
-        raise CostError(f"counting {what}: expected {COUNTED_CALLS} dumps, found {len(costs)}")
+        dumps, simulated_cpu = count_into(Path(folder), case, root, filler_units=filler_units)
+    return median_cost(list(dumps.values())), simulated_cpu
+
+
+def count_into(
+    folder: Path, case: Case | None, root: Path | None = None, *, filler_units: int = 0
+) -> tuple[dict[Path, Cost], str]:
+    """:func:`measure`'s count, its callgrind dumps written to ``folder``: each dump's cost."""
+    what = case.key if case is not None else "the slowdown's filler"
+    request = _request(case, root, filler_units=filler_units)
+    output = _run(valgrind_command(folder), request, f"counting {what}")
+    dumps = {path: _read_dump(path) for path in sorted(folder.glob("callgrind.out.*.*"))}
+    if len(dumps) != COUNTED_CALLS:
+        raise CostError(f"counting {what}: expected {COUNTED_CALLS} dumps, found {len(dumps)}")
     simulated_cpu: str = json.loads(output)["simulated_cpu"]
-    return median_cost(costs), simulated_cpu
+    return dumps, simulated_cpu
 
 
 def median_cost(costs: Sequence[Cost]) -> Cost:
