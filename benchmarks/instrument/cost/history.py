@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,10 @@ def history(
             f"{len(benches)} of {len(cases)} cases counted"
         )
         if benches:
-            stamp = int(time.mktime(time.strptime(facts["timestamp"][:19], "%Y-%m-%dT%H:%M:%S")))
-            points.append({"commit": facts, "date": stamp * 1000, "tool": TOOL, "benches": benches})
+            stamp = datetime.fromisoformat(facts["timestamp"]).timestamp()  # with its offset
+            points.append(
+                {"commit": facts, "date": int(stamp * 1000), "tool": TOOL, "benches": benches}
+            )
     return points
 
 
