@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from recolor.core.validation import Request
 
-__all__ = ["PackedPixels", "packed_words"]
+__all__ = ["PackedPixels", "packed_colours", "packed_words"]
 
 # One unsigned word per pixel, by channel count; 3 channels have no such word.
 # dtype instances, not types: a view takes them without a conversion.
@@ -37,21 +37,32 @@ def packed_words(request: Request) -> PackedPixels | None:
     colours go through the same view as the pixels, so byte order never
     matters.
     """
-    pixels = request.pixels
-    word_dtype = _WORD_DTYPES.get(pixels.shape[2])
-    if word_dtype is None or request.lower != request.upper:
+    colours = packed_colours(request)
+    if colours is None:
         return None
+    pixels = request.pixels
     if not pixels.flags.c_contiguous:  # a crop's rows may be apart; its pixels may not
         strides = pixels.strides
         if strides[2] != 1 or strides[1] != pixels.shape[2]:
             pixels = np.ascontiguousarray(pixels)
+    old, new = colours
+    return PackedPixels._make((pixels.view(old.dtype), old, new))
+
+
+def packed_colours(request: Request) -> tuple[Any, Any] | None:
+    """``old`` and ``new`` as 0-d arrays of one word each, or None (see :func:`packed_words`).
+
+    The words' dtype is the one to view C-contiguous pixels with.
+    """
+    old, new = request.old, request.new
+    if len(old) not in _WORD_DTYPES or request.lower != request.upper:
+        return None
     # Both colours from one cache, and no keywords: this runs on every call.
     global _last_words
-    old, new = request.old, request.new
     last = _last_words
     if last is None or old is not last[0] or new is not last[1]:
         last = _last_words = (old, new, *_words(old, new))
-    return PackedPixels._make((pixels.view(word_dtype), last[2], last[3]))
+    return last[2], last[3]
 
 
 # The last colours packed, by identity: validation hands the same tuples over

@@ -7,15 +7,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor.core.packing import packed_words
+from recolor.core.packing import packed_colours, packed_words
 from recolor.core.registry import register
 from recolor.core.validation import Request, validate_request
 
 __all__ = ["numpy_loop", "numpy_mask", "numpy_packed"]
 
-# Up to this many pixels numpy_packed selects with a masked assignment: two
-# numpy calls fewer than its branch-free passes, which win on larger images.
-_FEW_PIXELS = 1024
+# Up to this many bytes of pixels (1024 RGBA pixels) numpy_packed selects with
+# a masked assignment: fewer numpy calls than its branch-free passes, which win
+# on larger images.
+_FEW_BYTES = 4096
 
 
 @register(
@@ -93,37 +94,51 @@ def numpy_packed(
     slower path of :func:`numpy_mask`, which gives the same result.
     """
     request = validate_request(image, old, new, tolerance, out)
+    if request.pixels.size <= _FEW_BYTES:
+        colours = packed_colours(request)
+        if colours is not None:
+            return _recolor_few(request, colours)
     packed = packed_words(request)
     if packed is None:
         return request.finish(_mask_recolor(request))
     words, old_word, new_word = packed
     target = None if request.out is None else request.out_pixels()
-    words_out = None if target is None else target.view(words.dtype)
-    matches = np.equal(words, old_word)
-    if matches.size <= _FEW_PIXELS:
-        # Fewer numpy calls: on a small image their fixed cost is most of the time.
-        if words_out is None:
-            words_out = words.copy()
-            words_out[matches] = new_word
-            return request.finish(words_out.view(np.uint8))
-        if not request.in_place:
-            np.copyto(words_out, words)
-        words_out[matches] = new_word
-        return request.written_to_out()
     # out = words ^ (match * (old ^ new)): four passes that numpy runs as
     # SIMD loops, where np.where or a masked assignment branch on every pixel
     # and are several times slower. The match is widened to a word
     # through uint8: numpy's uint8 -> uint32 cast is vectorised, its bool ->
     # uint32 cast and a compare straight into words (a buffered cast) are not.
-    flips = matches.view(np.uint8).astype(words.dtype)
+    flips = np.equal(words, old_word).view(np.uint8).astype(words.dtype)
     np.multiply(flips, old_word ^ new_word, out=flips)
     # Into out when there is one (in place too: a ufunc reads each word before it writes
     # it). A masked write into the image is no faster here: half the pixels match.
-    if words_out is None:
+    if target is None:
         np.bitwise_xor(flips, words, out=flips)
         return request.finish(flips.view(np.uint8))
-    np.bitwise_xor(flips, words, out=words_out)
+    np.bitwise_xor(flips, words, out=target.view(words.dtype))
     return request.written_to_out()
+
+
+def _recolor_few(request: Request, colours: tuple[Any, Any]) -> npt.NDArray[np.uint8]:
+    """A small image in the fewest numpy calls: on it their fixed cost is most of the time.
+
+    Copy (a C-contiguous copy, whatever the pixels' strides) or write into
+    ``out``, view as words, compare, and assign the new word where they match.
+    """
+    old_word, new_word = colours
+    out = request.out
+    if out is None:
+        result: npt.NDArray[np.uint8] = request.pixels.copy()
+        words = result.view(old_word.dtype)
+        words[np.equal(words, old_word)] = new_word
+        shape = request.shape
+        return result if result.shape == shape else result.reshape(shape)
+    target = out.reshape(request.pixels.shape)
+    if not request.in_place:
+        np.copyto(target, request.pixels)
+    words = target.view(old_word.dtype)
+    words[np.equal(words, old_word)] = new_word
+    return out
 
 
 def _mask_recolor(request: Request) -> npt.NDArray[np.uint8]:
