@@ -13,6 +13,7 @@ import pytest
 import recolor
 import recolor.techniques
 from recolor import TECHNIQUES
+from recolor.core.choice import FIGURES
 from tools.generate import REGENERATE, STUB, stub_block, stub_lines
 
 TECHNIQUE_PARAMETERS = ["image", "old", "new", "tolerance", "out"]
@@ -142,12 +143,17 @@ def test_without_numba_its_techniques_stay_listed_and_say_what_to_install(
             ImportError, match=rf"{name} needs .*numba.*pip install \"recolor\[numba\]\""
         ):
             TECHNIQUES[name].func(image, (0, 0, 0, 0), (1, 1, 1, 1))
+    # Sizes where numba's kernels would be chosen on this CPU, below and above the large
+    # images' threshold (OpenCV is imported in this process, so it is used at once).
+    below = int(FIGURES.large_pixels**0.5) - 1
+    above = int(FIGURES.large_pixels**0.5) + 1
+    assert below**2 >= max(FIGURES.compiled_min_pixels, FIGURES.parallel_min_pixels)
     chosen = recolor.fastest_technique(
-        np.zeros((999, 999, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
+        np.zeros((below, below, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
     )
     assert chosen.name == "numpy_packed"
     large = recolor.fastest_technique(
-        np.zeros((2048, 2048, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
+        np.zeros((above, above, 4), np.uint8), (0, 0, 0, 0), (1, 1, 1, 1)
     )
     assert large.name == "opencv_native"
     assert recolor.recolor(image, (0, 0, 0, 0), (1, 1, 1, 1)).tolist() == [[[1, 1, 1, 1]] * 2] * 2

@@ -1,4 +1,4 @@
-"""The timing scripts of benchmarks/ run, and print a row for everything they promise."""
+"""The timing scripts of tools/ run, and print a row for everything they promise."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import re
 import pytest
 
 import recolor
-from tools import call_overhead, cli_timing
+from recolor.core.choice_figures import ChoiceFigures
+from recolor.core.cpu import cpu_kind
+from tools import call_overhead, choice_figures, cli_timing
 
 
 def test_call_overhead_times_every_fast_technique_and_the_floors(
@@ -41,3 +43,19 @@ def test_cli_timing_times_one_image_a_batch_and_pillow(capsys: pytest.CaptureFix
     ):
         assert line.startswith(name), line
         assert re.search(r" \d+\.\d ms +\d+\.\d\dx Pillow's$", line), line
+
+
+def test_choice_figures_times_the_choices_techniques_and_prints_the_tables_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("numba")
+    sides = ["16", "256", "512"]
+    assert choice_figures.main(["--rounds", "1", "--processes", "1", "--sides", *sides]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"kind {cpu_kind()!r}" in lines[0]
+    assert [line.split()[0] for line in lines[2:5]] == sides
+    assert lines[5] == "figures:"
+    printed = {line.split(" = ")[0].strip() for line in lines[6:]}
+    # Every figure it prints is a field of the table's entries.
+    assert printed <= set(ChoiceFigures._fields)
+    assert {"kernels_price_seconds", "opencv_price_seconds", "large_pixels"} <= printed

@@ -9,9 +9,10 @@ Two choices are made here, both by the same rule (:class:`RentOrBuy`):
   whether importing numpy (and the techniques) is worth it, or Pillow's own
   operations should do the work.
 
-The constants are measured on this project's machines; the documentation's
-"Choosing a technique" page gives the figures and the commands that measure
-them. This module imports neither numpy nor Pillow: the command line asks
+The figures it decides by differ by CPU kind, so they are measured per kind
+and kept in one table, :mod:`recolor.core.choice_figures`, with the command
+that measures them; this module holds the rule and reads the figures of the
+CPU it runs on. It imports neither numpy nor Pillow: the command line asks
 it before it has loaded either.
 """
 
@@ -21,10 +22,13 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from recolor.core.choice_figures import figures_for
+from recolor.core.cpu import cpu_kind
+
 if TYPE_CHECKING:
     from recolor.core.registry import Technique
 
-__all__ = ["RentOrBuy", "default_technique", "numpy_pays_for"]
+__all__ = ["FIGURES", "RentOrBuy", "default_technique", "numpy_pays_for"]
 
 
 class RentOrBuy:
@@ -76,28 +80,39 @@ class RentOrBuy:
 # apply, and OpenCV's inRange moves the fewest bytes.
 _RANGES = "opencv_native"
 # Exact matches on 1 or 4 channels: numpy_packed, until the image no longer
-# stays in cache between its passes, where opencv_native's single pass wins.
+# stays in cache between its passes, where opencv_native's single pass wins
+# once OpenCV's import has paid for itself.
 _EXACT, _EXACT_LARGE = "numpy_packed", "opencv_native"
-_LARGE_PIXELS = 2_000_000
 # With numba's kernels loaded: the parallel kernel once the image is big
 # enough to pay for starting numba's thread pool, else the serial one; and
 # neither below the size where crossing into numba costs more than the call.
 _PARALLEL, _SERIAL = "numba_parallel", "numba_serial"
-_PARALLEL_MIN_PIXELS = 512 * 512
-_COMPILED_MIN_PIXELS = 512
-# Loading the kernels costs a process a third of a second (from numba's
-# on-disk cache); each pixel then saves a fifth of a nanosecond.
-_KERNELS = RentOrBuy(
-    "recolor.techniques._numba_kernels", price_seconds=0.32, saved_seconds_per_pixel=0.19e-9
-)
 
+#: The figures of the CPU this process runs on, from their one table.
+FIGURES = figures_for(cpu_kind())
+_KERNELS = RentOrBuy(
+    "recolor.techniques._numba_kernels",
+    price_seconds=FIGURES.kernels_price_seconds,
+    saved_seconds_per_pixel=FIGURES.kernels_saved_seconds_per_pixel,
+)
+_OPENCV = RentOrBuy(
+    "cv2",
+    price_seconds=FIGURES.opencv_price_seconds,
+    saved_seconds_per_pixel=FIGURES.opencv_saved_seconds_per_pixel,
+)
 # Frames of image files. A fresh command-line process has not imported numpy,
 # whose import with recolor's modules that need it costs more than Pillow's
 # own operations take on a megapixel; each frame through numpy then saves a
 # fixed part and a part per pixel.
 _NUMPY = RentOrBuy(
-    "numpy", price_seconds=0.075, saved_seconds_per_pixel=3.5e-9, saved_seconds_per_call=48e-6
+    "numpy",
+    price_seconds=FIGURES.numpy_price_seconds,
+    saved_seconds_per_pixel=FIGURES.numpy_saved_seconds_per_pixel,
+    saved_seconds_per_call=FIGURES.numpy_saved_seconds_per_call,
 )
+_COMPILED_MIN_PIXELS = FIGURES.compiled_min_pixels
+_PARALLEL_MIN_PIXELS = FIGURES.parallel_min_pixels
+_LARGE_PIXELS = FIGURES.large_pixels
 
 
 def default_technique(
@@ -124,13 +139,13 @@ def default_technique(
     if not exact or (len(shape) == 3 and shape[2] == 3):
         return techniques[_RANGES]
     pixels = shape[0] * shape[1]
-    if pixels < _COMPILED_MIN_PIXELS:
-        return techniques[_EXACT]
-    if _KERNELS.worth_buying(pixels, count):
+    if pixels >= _COMPILED_MIN_PIXELS and _KERNELS.worth_buying(pixels, count):
         compiled = techniques[_PARALLEL if pixels >= _PARALLEL_MIN_PIXELS else _SERIAL]
         if compiled.available:
             return compiled
-    return techniques[_EXACT_LARGE if pixels >= _LARGE_PIXELS else _EXACT]
+    if pixels >= _LARGE_PIXELS and _OPENCV.worth_buying(pixels, count):
+        return techniques[_EXACT_LARGE]
+    return techniques[_EXACT]
 
 
 def numpy_pays_for(pixels: int) -> bool:
