@@ -42,7 +42,7 @@ class ScratchRepository:
     def add_a_pass(self) -> None:
         """One more np.equal over the words in numpy_packed: a real, costlier change."""
         module = self.root / "recolor" / "techniques" / "numpy_techniques.py"
-        line = "    matches = np.equal(words, old_word)\n"
+        line = "    flips = np.equal(words, old_word).view(np.uint8).astype(words.dtype)\n"
         text = module.read_text()
         assert line in text, "numpy_packed no longer compares this way: update the helper"
         module.write_text(text.replace(line, line + "    np.equal(words, new_word)\n"))
