@@ -135,6 +135,7 @@ def test_without_numba_its_techniques_stay_listed_and_say_what_to_install(
     # A None entry in sys.modules makes "import numba" fail, as if it were absent.
     monkeypatch.setitem(sys.modules, "numba", None)
     monkeypatch.delitem(sys.modules, "recolor.techniques._numba_kernels", raising=False)
+    monkeypatch.setattr("recolor.techniques.numba_loops._loaded", None)  # as if never loaded
     image = np.zeros((2, 2, 4), np.uint8)
     for name in ("numba_serial", "numba_parallel"):
         assert name in TECHNIQUES

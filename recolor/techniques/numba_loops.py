@@ -8,7 +8,7 @@ processes only load them.
 from __future__ import annotations
 
 import importlib
-import sys
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -124,15 +124,24 @@ def _run(
 
 
 def _load_kernels(technique: str) -> ModuleType:
-    loaded = sys.modules.get(_KERNELS)  # every call but the first: a third of import_module
-    if loaded is not None:
-        return loaded
-    try:
-        kernels = importlib.import_module(_KERNELS)
-    except ImportError as error:
-        raise ImportError(
-            f"{technique} needs the optional package numba, which is not installed; "
-            'install it with: pip install "recolor[numba]"'
-        ) from error
-    cap_numba()  # numba was not there to be capped when the cap was set
-    return kernels
+    global _loaded
+    if _loaded is not None:  # every call but the first
+        return _loaded
+    # Under a lock: a module is in sys.modules while it is still being run, and a
+    # second thread (Dask's, computing chunks) must not take it half-made.
+    with _loading:
+        if _loaded is None:
+            try:
+                kernels = importlib.import_module(_KERNELS)
+            except ImportError as error:
+                raise ImportError(
+                    f"{technique} needs the optional package numba, which is not installed; "
+                    'install it with: pip install "recolor[numba]"'
+                ) from error
+            cap_numba()  # numba was not there to be capped when the cap was set
+            _loaded = kernels
+    return _loaded
+
+
+_loaded: ModuleType | None = None
+_loading = threading.Lock()
