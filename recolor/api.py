@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from recolor.chunked import is_dask_array, recolor_dask_array
 from recolor.core.choice import default_technique
 from recolor.core.colors import PIL_MODES
 from recolor.core.registry import Technique
@@ -38,22 +39,34 @@ def recolor(
     technique: str | None = None,
     out: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.uint8]: ...
+@overload
 def recolor(
-    image: npt.NDArray[np.uint8] | Image.Image,
+    image: Any,  # a dask.array.Array, whose type needs dask installed to be named
+    old: Any,
+    new: Any,
+    *,
+    tolerance: Any = 0,
+    technique: str | None = None,
+    out: None = None,
+) -> Any: ...
+def recolor(
+    image: Any,
     old: Any,
     new: Any,
     *,
     tolerance: Any = 0,
     technique: str | None = None,
     out: npt.NDArray[np.uint8] | None = None,
-) -> npt.NDArray[np.uint8] | Image.Image:
+) -> Any:
     """Replace every pixel that matches ``old`` with ``new``.
 
     Parameters
     ----------
-    image : (M, N[, C]) ndarray of uint8, or PIL.Image.Image
+    image : (M, N[, C]) ndarray of uint8, PIL.Image.Image or dask.array.Array
         C is 1, 3 or 4. A Pillow image must be of mode "L", "RGB" or "RGBA".
-        Modified only when it is also ``out``.
+        Modified only when it is also ``out``. A Dask array (``pip install
+        "recolor[dask]"``) may be chunked in any way but along C, where it is
+        rechunked whole: each pixel's channels must be in one chunk.
     old, new : int or sequence of int
         One value per channel, 0..255; a bare int for single-channel images.
     tolerance : int or sequence of int, optional
@@ -69,10 +82,13 @@ def recolor(
 
     Returns
     -------
-    out : ndarray or PIL.Image.Image
+    out : ndarray, PIL.Image.Image or dask.array.Array
         ``out`` when given; otherwise a new C-contiguous array of the input's
         shape, or a new Pillow image of the input's mode and size, with a copy
-        of its ``info`` (EXIF, ICC profile, DPI, PNG text).
+        of its ``info`` (EXIF, ICC profile, DPI, PNG text). For a Dask array, a
+        lazy Dask array of its shape and chunks (whole along C), each chunk
+        recoloured when computed, by the default choice for that chunk or the
+        named technique; computed, it equals the numpy result bit for bit.
 
     Raises
     ------
@@ -99,6 +115,13 @@ def recolor(
             image, old, new, tolerance=tolerance, out=out
         )
     chosen = None if technique is None else _named_technique(technique)
+    if is_dask_array(image):
+        if out is not None:
+            raise TypeError(
+                "out works with numpy arrays; a Dask array is recoloured lazily into a new "
+                "one: store the result where you want it, for example with dask.array.store"
+            )
+        return recolor_dask_array(image, old, new, tolerance=tolerance, technique=technique)
     if type(image) is not np.ndarray and isinstance(image, Image.Image):
         if out is not None:
             raise TypeError(

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from recolor.core.colors import match_bounds
 
-__all__ = ["ColorLike", "Request", "validate_request"]
+__all__ = ["ColorLike", "Request", "check_layout", "validate_request"]
 
 #: An int (single-channel images only) or one int per channel.
 ColorLike = int | np.integer[Any] | tuple[int, ...] | list[int] | npt.NDArray[np.integer[Any]]
@@ -209,24 +209,33 @@ def _check_image(image: Any) -> npt.NDArray[np.uint8]:
             f"image must be a numpy.ndarray of uint8, got {type(image).__name__}; "
             "convert a PIL image with numpy.asarray(img), or call recolor.recolor()"
         )
-    if image.dtype != np.uint8:
+    check_layout(image.dtype, image.shape)
+    return image if image.ndim == 3 else image[:, :, np.newaxis]
+
+
+def check_layout(dtype: Any, shape: tuple[Any, ...]) -> None:
+    """Refuse an image of another dtype than uint8, or of a shape recolor does not take.
+
+    For arrays that are not numpy's too (a Dask array), which know their dtype
+    and shape before their pixels.
+    """
+    if dtype != np.uint8:
         raise TypeError(
-            f"image must have dtype uint8, got {image.dtype}; "
+            f"image must have dtype uint8, got {dtype}; "
             "convert it first, for example with skimage.util.img_as_ubyte"
         )
-    if image.ndim not in (2, 3):
+    if len(shape) not in (2, 3):
         raise ValueError(
-            f"image must have shape {_ALLOWED_SHAPES}, got {image.ndim} dimensions "
-            f"with shape {image.shape}"
+            f"image must have shape {_ALLOWED_SHAPES}, got {len(shape)} dimensions "
+            f"with shape {shape}"
         )
-    if image.ndim == 3 and image.shape[2] not in _ALLOWED_CHANNELS:
+    if len(shape) == 3 and shape[2] not in _ALLOWED_CHANNELS:
         raise ValueError(
             f"image must have 1, 3 or 4 channels (shape {_ALLOWED_SHAPES}), "
-            f"got {image.shape[2]} channels with shape {image.shape}"
+            f"got {shape[2]} channels with shape {shape}"
         )
-    if image.size == 0:
-        raise ValueError(f"image must have at least one pixel, got shape {image.shape}")
-    return image if image.ndim == 3 else image[:, :, np.newaxis]
+    if 0 in shape:
+        raise ValueError(f"image must have at least one pixel, got shape {shape}")
 
 
 def _check_channel_values(
