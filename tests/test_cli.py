@@ -474,3 +474,22 @@ def test_bench_says_which_loops_it_skips_of_those_asked_for(
     assert "skipped pil_putpixel" not in captured.err
     rows = {line.split()[0] for line in captured.out.splitlines() if line[:1].isalpha()}
     assert rows - {"technique", "CPU:"} == {"numpy.copy", "numpy_packed"}
+
+
+@pytest.mark.parametrize("option", [["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"]])
+def test_a_batch_on_dask_without_the_extra_says_what_to_install(
+    portrait: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, option
+) -> None:
+    # A None entry in sys.modules makes the import fail, as if distributed were absent.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(["apply", str(portrait), str(tmp_path / "out.png"), *option]) == 1
+    err = capsys.readouterr().err
+    assert f'recolor: error: {option[0]} needs Dask: pip install "recolor[dask]"' in err
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_workers_and_scheduler_are_one_or_the_other(portrait: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(
+            ["apply", str(portrait), str(tmp_path / "o.png"), "--workers", "2", "--scheduler", "x"]
+        )

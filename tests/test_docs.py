@@ -71,6 +71,10 @@ def test_every_python_example_runs(
     code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    if "import dask" in code:
+        pytest.importorskip(
+            "dask.array", reason='needs the dask extra: pip install "recolor[dask]"'
+        )
     exec(compile(code, "<docs example>", "exec"), {})
 
 
@@ -105,6 +109,10 @@ def test_every_recolor_command_of_the_docs_runs(
         if "--plot" in argv:
             pytest.importorskip("matplotlib")
         argv += ["--size", "32x32", "--repeat", "1"]
+    if "--workers" in argv or "--scheduler" in argv:
+        pytest.importorskip(
+            "distributed", reason='needs the dask extra: pip install "recolor[dask]"'
+        )
     if argv[0] == "apply" and "*" in argv[1]:  # the shell's glob
         argv[1:2] = [str(path.relative_to(tmp_path)) for path in sorted(tmp_path.glob(argv[1]))]
     assert main(argv) == 0

@@ -59,3 +59,21 @@ def test_choice_figures_times_the_choices_techniques_and_prints_the_tables_field
     # Every figure it prints is a field of the table's entries.
     assert printed <= set(ChoiceFigures._fields)
     assert {"kernels_price_seconds", "opencv_price_seconds", "large_pixels"} <= printed
+
+
+def test_dask_throughput_prints_the_batch_and_the_array_against_their_bases(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("distributed")
+    from tools import dask_throughput
+
+    options = ["--images", "2", "--side", "512", "--chunk", "256", "--rounds", "1"]
+    assert dask_throughput.main(options) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "recolor apply, 2 files of 998x998:"
+    batch = [line.split("  ")[1].strip() for line in lines[2:5]]
+    assert batch[:2] == ["one process, no Dask", "Dask, 1 worker"]
+    assert re.fullmatch(r"  one process, no Dask +\d+\.\d images/s   1\.00x one process", lines[2])
+    assert lines[-3].startswith("a 512x512 RGBA Dask array in 256x256 chunks")
+    assert re.fullmatch(r"  copy of every chunk +\d+\.\d MP/s   1\.00x the copy", lines[-2])
+    assert re.fullmatch(r"  recolor.recolor +\d+\.\d MP/s +\d\.\d\dx the copy", lines[-1])

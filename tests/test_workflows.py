@@ -209,8 +209,9 @@ def test_tests_workflow_runs_the_readme_test_command() -> None:
     assert _readme_test_command() in _test_job_runs("installed")
 
 
-def test_the_job_without_numba_runs_the_readme_command_without_the_extra() -> None:
+def test_the_job_without_numba_runs_the_readme_command_without_the_extras() -> None:
     command = _readme_test_command()
     assert ",numba" in command
-    assert command.replace(",numba", "") in _test_job_runs("absent")
+    assert ",dask" in command
+    assert command.replace(",numba", "").replace(",dask", "") in _test_job_runs("absent")
     assert command not in _test_job_runs("absent")

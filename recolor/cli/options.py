@@ -7,10 +7,10 @@ errors say which flag to pass.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from recolor.core.colors import BACKGROUND, ORIGINAL_REPLACEMENT
 from recolor.errors import RecolorError
@@ -65,9 +65,13 @@ def print_notes(notes: Sequence[str]) -> None:
 
 
 def fit_colors(
-    args: argparse.Namespace, channels: int
+    args: Any, channels: int
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    """--old, --new and --tolerance for an image of ``channels``, or a CommandError."""
+    """--old, --new and --tolerance for an image of ``channels``, or a CommandError.
+
+    ``args`` has them as attributes ``old``, ``new`` and ``tolerance``: the
+    parsed arguments, or a batch's settings.
+    """
     mode = _MODE_BY_CHANNELS[channels]
     tolerance = args.tolerance
     if isinstance(tolerance, int):

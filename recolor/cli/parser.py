@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from recolor.cli.apply import run_apply
 from recolor.cli.arguments import parse_color, parse_size, parse_tolerance, positive_int
 from recolor.cli.options import DEFAULT_NEW, DEFAULT_OLD, OPTIONS
+from recolor.files.urls import location
 
 __all__ = ["build_parser", "run"]
 
@@ -44,8 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="recolour image files",
         description="Recolour INPUT into OUTPUT, or several INPUTs into --out-dir.",
     )
-    apply.add_argument("paths", nargs="+", type=Path, metavar="INPUT [OUTPUT]")
-    apply.add_argument("--out-dir", type=Path, help="write every INPUT here, under its own name")
+    apply.add_argument(
+        "paths",
+        nargs="+",
+        type=location,
+        metavar="INPUT [OUTPUT]",
+        help="image files; on Dask also fsspec URLs (s3://..., memory://...)",
+    )
+    apply.add_argument(
+        "--out-dir", type=location, help="write every INPUT here, under its own name"
+    )
     _add_color_options(apply)
     apply.add_argument(
         "--technique",
@@ -70,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow conversions that lose information (bit depth, alpha, palette, size), "
         "each named in a note",
+    )
+    cluster = apply.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help='run the batch on a local Dask cluster of N processes (pip install "recolor[dask]")',
+    )
+    cluster.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the batch on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)",
     )
     apply.set_defaults(run=run_apply)
 

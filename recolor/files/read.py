@@ -10,6 +10,7 @@ compression). A conversion that would lose information is refused unless
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 from typing import Any
@@ -62,14 +63,20 @@ class ImageFile:
         self.notes: list[str] = []
 
 
-def read_image(path: Path, *, allow_lossy: bool = False) -> ImageFile:
-    """Read every frame of ``path`` as a Pillow image of mode L, RGB or RGBA."""
+def read_image(
+    path: Path | str, *, allow_lossy: bool = False, data: bytes | None = None
+) -> ImageFile:
+    """Read every frame of ``path`` as a Pillow image of mode L, RGB or RGBA.
+
+    With ``data``, the file's bytes are those (read from a URL, say), and
+    ``path`` only names it.
+    """
     try:
         with warnings.catch_warnings():
             # Past Pillow's limit it only warns; past twice the limit it raises.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                return _read(image, path, allow_lossy)
+            with Image.open(path if data is None else io.BytesIO(data)) as image:
+                return _read(image, path, allow_lossy, data)
     except FileNotFoundError:
         raise ImageFileError(f"{shown(path)}: no such file") from None
     except IsADirectoryError:
@@ -85,7 +92,7 @@ def read_image(path: Path, *, allow_lossy: bool = False) -> ImageFile:
         raise ImageFileError(f"{shown(path)}: unreadable or corrupt image ({error})") from None
 
 
-def _read(image: Image.Image, path: Path, allow_lossy: bool) -> ImageFile:
+def _read(image: Image.Image, path: Path | str, allow_lossy: bool, data: bytes | None) -> ImageFile:
     deep = _deep_rawmode(image)  # before loading: the tiles say how the file stores values
     source_format = image.format
     info = dict(image.info)
@@ -99,7 +106,7 @@ def _read(image: Image.Image, path: Path, allow_lossy: bool) -> ImageFile:
             "subsampling": JpegImagePlugin.get_sampling(image),
         }
     if source_format == "WEBP":
-        result.lossless_webp = _is_lossless_webp(path)
+        result.lossless_webp = _is_lossless_webp(Path(path).read_bytes() if data is None else data)
     if source_format == "TIFF":
         result.tiff_compression = info.get("compression")
 
@@ -194,10 +201,8 @@ def _convert(frame: Image.Image, target: str) -> Image.Image:
     return frame.convert(target)
 
 
-def _is_lossless_webp(path: Path) -> bool:
-    """Whether a WebP file holds lossless (VP8L) image data and no lossy (VP8) data."""
-    with open(path, "rb") as file:
-        data = file.read()
+def _is_lossless_webp(data: bytes) -> bool:
+    """Whether a WebP file's bytes hold lossless (VP8L) image data and no lossy (VP8) data."""
     chunks = set()
     offset = 12  # after "RIFF", the size and "WEBP"
     while offset + 8 <= len(data):

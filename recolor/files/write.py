@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PIL import Image, PngImagePlugin
@@ -72,18 +72,19 @@ def _corner(image: Image.Image) -> Image.Image:
     return corner
 
 
-def output_format(path: Path) -> str:
-    """The Pillow format name for ``path``'s suffix, or ImageFileError."""
+def output_format(path: Path | str) -> str:
+    """The Pillow format name for ``path``'s suffix (a path's or a URL's), or ImageFileError."""
     # The common formats first, as Image.save does: loading every plugin takes 25 ms.
     Image.preinit()
-    suffix = path.suffix.lower()
+    written_suffix = PurePosixPath(path).suffix if isinstance(path, str) else path.suffix
+    suffix = written_suffix.lower()
     image_format = Image.EXTENSION.get(suffix)
     if image_format is None or image_format not in Image.SAVE:
         image_format = Image.registered_extensions().get(suffix)  # every plugin
     if image_format is None or image_format not in Image.SAVE:
         known = ", ".join(sorted({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".gif"}))
         raise ImageFileError(
-            f"{shown(path)}: cannot tell the format from the suffix {shown(path.suffix)!r}; "
+            f"{shown(path)}: cannot tell the format from the suffix {shown(written_suffix)!r}; "
             f"use one of {known}"
         )
     return image_format
@@ -113,7 +114,7 @@ def check_output_path(path: Path, *, force: bool, skip_existing: bool = False) -
 def encode(
     frames: list[Image.Image],
     source: ImageFile,
-    path: Path,
+    path: Path | str,
     *,
     allow_lossy: bool = False,
 ) -> EncodedImage:

@@ -1,0 +1,155 @@
+"""``recolor apply --workers N`` or ``--scheduler ADDRESS``: a batch on a Dask cluster.
+
+Each image is one task, :func:`recolor.cli.job.recolor_file` run on a
+worker: the same reading, recolouring, encoding and writing as in the
+command's own process, so the outputs are the same bytes. The command's
+process plans the batch first (every refusal before any write, as without
+Dask), then prints one line per image as its task finishes, and the count.
+
+Workers read and write local paths and URLs themselves, so such files must
+name the same files on every worker (one machine, a shared file system, or
+object storage). Files only this process can see (``memory://``) are read
+here and their bytes sent, and the encoded result comes back to be written
+here.
+
+A worker that dies loses only the image it was writing: each output is
+complete or absent, the scheduler gives its tasks to the other workers, and
+a temporary file it left is removed by the next run (recolor.files.atomic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from recolor.cli.batch import Job, Tally, check_output, progress_bar
+from recolor.cli.job import Outcome, Settings, recolor_file
+from recolor.cli.options import CommandError, described
+from recolor.core.threads import set_thread_limit
+from recolor.errors import RecolorError
+from recolor.files.display import shown
+from recolor.files.urls import Location, process_local, read_url, write_url
+
+__all__ = ["run_job", "run_on_dask"]
+
+
+def run_on_dask(jobs: list[Job], args: argparse.Namespace) -> int:
+    """Recolour ``jobs`` (planned and checked) on the cluster ``args`` names; the exit status."""
+    settings = Settings.from_args(args)
+    skipped: list[Job] = []
+    unread: list[str] = []
+    with _client(args) as client:
+        from distributed import as_completed
+
+        submitted: dict[Any, tuple[Job, bool]] = {}
+        for job in jobs:
+            source, target = job
+            if not check_output(target, args):
+                skipped.append(job)
+                continue
+            try:
+                data = read_url(source) if isinstance(source, str) and _here(source) else None
+            except RecolorError as error:
+                unread.append(described(error))
+                continue
+            write_here = _here(target)
+            future = client.submit(
+                run_job, source, target, settings, data, not write_here, pure=False
+            )
+            submitted[future] = (job, write_here)
+        progress = progress_bar(as_completed(submitted), len(submitted))
+        tally = Tally(jobs, progress)
+        for job in skipped:
+            tally.skipped(job)
+        for message in unread:
+            tally.failed(message)
+        for future in progress:
+            job, write_here = submitted.pop(future)
+            _finish(tally, job, future, write_here, settings)
+    return tally.status()
+
+
+def _here(place: Location) -> bool:
+    return isinstance(place, str) and process_local(place)
+
+
+def _finish(tally: Tally, job: Job, future: Any, write_here: bool, settings: Settings) -> None:
+    """Report one finished task; write its output here if it came back."""
+    source, target = job
+    if future.status != "finished":  # its worker died, more often than the scheduler allows
+        tally.failed(f"{shown(source)}: {type(future.exception()).__name__}: {future.exception()}")
+        return
+    outcome, error = future.result()
+    if error is not None:
+        tally.failed(error)
+        return
+    if write_here:
+        try:
+            assert isinstance(target, str)
+            assert outcome.data is not None
+            write_url(target, outcome.data, force=settings.force)
+        except RecolorError as write_error:
+            tally.failed(write_error)
+            return
+    tally.recoloured(job, outcome)
+
+
+def run_job(
+    source: Location, target: Location, settings: Settings, data: bytes | None, write: bool
+) -> tuple[Outcome | None, str | None]:
+    """One image on a worker: its outcome, or the line that says why it failed.
+
+    Errors come back as text, not as exceptions: the worker's exception
+    classes need not be the ones this process would unpickle.
+    """
+    _one_thread_per_task()
+    try:
+        return recolor_file(source, target, settings, data=data, write=write), None
+    except (RecolorError, OSError) as error:
+        return None, described(error)
+
+
+_capped = False
+
+
+def _one_thread_per_task() -> None:
+    # Dask runs a task per worker thread: OpenCV's and numba's own threads
+    # would only compete with the other tasks for the cores.
+    global _capped
+    if not _capped:
+        set_thread_limit(1)
+        _capped = True
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[Any]:
+    """A Dask client: of a new local cluster of ``--workers`` processes, or of ``--scheduler``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        option = "--workers" if args.workers is not None else "--scheduler"
+        raise CommandError(f'{option} needs Dask: pip install "recolor[dask]"') from None
+    if args.scheduler is not None:
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as error:
+            raise CommandError(
+                f"--scheduler {shown(args.scheduler)}: cannot connect ({error})"
+            ) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -1,0 +1,334 @@
+"""recolor on Dask: arrays chunk by chunk, and ``recolor apply`` batches on a real cluster.
+
+The batches run on a ``distributed.LocalCluster`` of processes started here,
+through the command line's own entry point (so that ``memory://`` files,
+which only this process sees, can be written first and read after).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+import recolor
+import recolor.cli
+from recolor.testing import assert_image_equal
+from tests.images import speckled
+
+da = pytest.importorskip("dask.array", reason='needs the dask extra: pip install "recolor[dask]"')
+distributed = pytest.importorskip("distributed")
+fsspec = pytest.importorskip("fsspec")
+
+OLD = (0, 0, 0, 0)
+NEW = (5, 3, 192, 255)
+
+
+# Arrays.
+
+
+@pytest.mark.parametrize(
+    ("shape", "chunks"),
+    [
+        ((53, 41, 4), (7, 11, 4)),
+        ((53, 41, 4), (53, 41, 4)),
+        ((53, 41, 4), (10, 9, 3)),  # the colour axis split: rechunked whole
+        ((53, 41, 4), (1, 41, 1)),
+        ((29, 31, 3), (13, 5, 2)),
+        ((37, 23), (4, 9)),
+        ((37, 23, 1), (5, 5, 1)),
+    ],
+)
+@pytest.mark.parametrize("technique", [None, "numpy_packed", "opencv_native", "numpy_mask"])
+def test_a_dask_array_is_recoloured_lazily_as_numpy_would(shape, chunks, technique) -> None:
+    channels = shape[2] if len(shape) == 3 else 1
+    old, new = OLD[:channels], NEW[:channels]
+    image = speckled(shape, old)
+    lazy = recolor.recolor(da.from_array(image, chunks=chunks), old, new, technique=technique)
+    assert isinstance(lazy, da.Array)
+    if len(shape) == 3:
+        assert len(lazy.chunks[2]) == 1  # each pixel's channels in one chunk
+    assert lazy.shape == image.shape
+    assert lazy.dtype == np.uint8
+    expected = recolor.recolor(image, old, new, technique=technique)
+    assert_image_equal(lazy.compute(), expected)
+
+
+def test_a_dask_array_with_a_tolerance_and_a_numba_kernel_matches_numpy() -> None:
+    image = speckled((64, 48, 4), OLD)
+    lazy = da.from_array(image, chunks=(17, 13, 4))
+    for technique in [None, *(t.name for t in recolor.TECHNIQUES.values() if t.available)]:
+        if technique is not None and recolor.TECHNIQUES[technique].per_pixel_loop:
+            continue
+        result = recolor.recolor(lazy, OLD, NEW, tolerance=(2, 0, 3, 1), technique=technique)
+        expected = recolor.recolor(image, OLD, NEW, tolerance=(2, 0, 3, 1))
+        assert_image_equal(result.compute(), expected)
+
+
+def test_the_dask_input_is_not_modified() -> None:
+    image = speckled((20, 20, 4), OLD)
+    before = image.copy()
+    recolor.recolor(da.from_array(image, chunks=7), OLD, NEW).compute()
+    assert_image_equal(image, before)
+
+
+@pytest.mark.parametrize(
+    ("make", "old", "new", "kwargs", "error", "message"),
+    [
+        (lambda: da.zeros((4, 4, 5), dtype=np.uint8), 0, 1, {}, ValueError, "1, 3 or 4 channels"),
+        (lambda: da.zeros((4, 4, 4), dtype=np.float32), OLD, NEW, {}, TypeError, "dtype uint8"),
+        (lambda: da.zeros((2, 2, 2, 4), dtype=np.uint8), OLD, NEW, {}, ValueError, "4 dimensions"),
+        (
+            lambda: da.zeros((0, 4, 4), dtype=np.uint8),
+            OLD,
+            NEW,
+            {},
+            ValueError,
+            "at least one pixel",
+        ),
+        (
+            lambda: da.zeros((4, 4, 4), dtype=np.uint8),
+            (0, 0, 0),
+            NEW,
+            {},
+            ValueError,
+            "old must have 4",
+        ),
+        (
+            lambda: da.zeros((4, 4, 4), dtype=np.uint8),
+            OLD,
+            (1, 2, 3, 256),
+            {},
+            ValueError,
+            "0..255",
+        ),
+        (
+            lambda: da.zeros((4, 4, 4), dtype=np.uint8),
+            OLD,
+            NEW,
+            {"technique": "nope"},
+            ValueError,
+            "technique must be one of",
+        ),
+        (
+            lambda: da.zeros((4, 4, 4), dtype=np.uint8),
+            OLD,
+            NEW,
+            {"out": np.zeros((4, 4, 4), np.uint8)},
+            TypeError,
+            "out works with numpy arrays",
+        ),
+        (
+            lambda: da.zeros((8, 4, 4), dtype=np.uint8)[da.arange(8) > 3],
+            OLD,
+            NEW,
+            {},
+            ValueError,
+            "known shape",
+        ),
+    ],
+)
+def test_bad_dask_arguments_are_refused_before_any_chunk_is_computed(
+    make, old, new, kwargs, error, message
+) -> None:
+    with pytest.raises(error, match=message):
+        recolor.recolor(make(), old, new, **kwargs)
+
+
+# Batches of files.
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
+        yield local
+
+
+def _write_images(folder: Path, count: int, side: int = 40) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        path = folder / f"image{index:03d}.png"
+        chunks = PngImagePlugin.PngInfo()
+        chunks.add_text("Author", f"recolor tests {index}")
+        Image.fromarray(recolor.sample_image(side + index % 7, side, seed=index)).save(
+            path, pnginfo=chunks, dpi=(144, 144)
+        )
+        paths.append(path)
+    animated = folder / "animated.gif"
+    frames = [
+        Image.fromarray(speckled((12, 10, 3), (0, 0, 0), seed=n)).convert("P") for n in range(3)
+    ]
+    frames[0].save(animated, save_all=True, append_images=frames[1:], duration=[40, 50, 60], loop=0)
+    return [*paths, animated]
+
+
+def _apply(*args: object) -> int:
+    return recolor.cli.main(["apply", *map(str, args)])
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_a_batch_on_dask_writes_the_bytes_of_one_process_and_keeps_metadata(
+    tmp_path: Path, cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = _write_images(tmp_path / "in", 9)
+    assert _apply(*sources, "--out-dir", tmp_path / "here") == 0
+    here_lines = capsys.readouterr().out.splitlines()
+    status = _apply(
+        *sources, "--out-dir", tmp_path / "dask", "--scheduler", cluster.scheduler_address
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "here")
+    # One line per image, in the order they finished, and the count.
+    assert lines[-1] == here_lines[-1] == f"{len(sources)} recoloured, 0 skipped, 0 failed"
+    assert sorted(lines[:-1]) == sorted(
+        line.replace(f"{tmp_path / 'here'}", f"{tmp_path / 'dask'}") for line in here_lines[:-1]
+    )
+    with Image.open(tmp_path / "dask" / "image003.png") as after:
+        assert after.text["Author"] == "recolor tests 3"
+        assert after.info["dpi"] == pytest.approx((144, 144), abs=0.1)
+    with Image.open(tmp_path / "dask" / "animated.gif") as after:
+        assert after.n_frames == 3
+
+
+def test_a_batch_reads_and_writes_fsspec_urls(tmp_path: Path, cluster, capsys) -> None:
+    sources = _write_images(tmp_path / "in", 4)
+    memory = fsspec.filesystem("memory")
+    root = f"/recolor-tests-{os.getpid()}-{time.monotonic_ns()}"
+    urls = []
+    for source in sources:
+        memory.pipe_file(f"{root}/in/{source.name}", source.read_bytes())
+        urls.append(f"memory://{root}/in/{source.name}")
+    assert _apply(*sources, "--out-dir", tmp_path / "here") == 0
+    # memory:// in and out; then memory:// in, a local folder out.
+    address = cluster.scheduler_address
+    assert _apply(*urls, "--out-dir", f"memory://{root}/out", "--scheduler", address) == 0
+    assert _apply(*urls, "--out-dir", tmp_path / "from-urls", "--scheduler", address) == 0
+    expected = _outputs(tmp_path / "here")
+    for name, data in expected.items():
+        assert memory.cat_file(f"{root}/out/{name}") == data, name
+    assert _outputs(tmp_path / "from-urls") == expected
+    capsys.readouterr()
+    # Refused before any write without --force; resumed with --ignore-existing.
+    assert _apply(*urls, "--out-dir", f"memory://{root}/out", "--scheduler", address) == 1
+    assert "already exists; pass --force" in capsys.readouterr().err
+    status = _apply(
+        *urls, "--out-dir", f"memory://{root}/out", "--scheduler", address, "--ignore-existing"
+    )
+    assert status == 0
+    assert (
+        capsys.readouterr().out.splitlines()[-1] == f"0 recoloured, {len(urls)} skipped, 0 failed"
+    )
+    memory.rm(root, recursive=True)
+
+
+def test_a_url_without_dask_is_refused_with_what_to_pass(capsys) -> None:
+    assert _apply("memory://a.png", "memory://b.png") == 1
+    assert "pass --workers N or --scheduler ADDRESS" in capsys.readouterr().err
+
+
+def test_a_bad_file_among_good_ones_fails_alone(tmp_path: Path, cluster, capsys) -> None:
+    sources = _write_images(tmp_path / "in", 3)
+    bad = tmp_path / "in" / "broken.png"
+    bad.write_bytes(b"not a png")
+    status = _apply(
+        *sources, bad, "--out-dir", tmp_path / "out", "--scheduler", cluster.scheduler_address
+    )
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out.splitlines()[-1] == f"{len(sources)} recoloured, 0 skipped, 1 failed"
+    assert "recolor: error: " in err
+    assert "broken.png: not an image file Pillow can read" in err
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(
+        source.name for source in sources
+    )
+
+
+def test_an_existing_output_is_refused_before_any_image_is_written(
+    tmp_path: Path, cluster, capsys
+) -> None:
+    sources = _write_images(tmp_path / "in", 3)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / sources[2].name).write_bytes(b"kept")
+    status = _apply(
+        *sources, "--out-dir", tmp_path / "out", "--scheduler", cluster.scheduler_address
+    )
+    assert status == 1
+    assert "already exists" in capsys.readouterr().err
+    assert _outputs(tmp_path / "out") == {sources[2].name: b"kept"}
+
+
+def test_workers_n_starts_a_local_cluster_of_processes(tmp_path: Path) -> None:
+    sources = _write_images(tmp_path / "in", 3)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "recolor",
+            "apply",
+            *map(str, sources),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == f"{len(sources)} recoloured, 0 skipped, 0 failed"
+    assert recolor.cli.main(["apply", *map(str, sources), "--out-dir", str(tmp_path / "here")]) == 0
+    assert _outputs(tmp_path / "out") == _outputs(tmp_path / "here")
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_the_rerun_completes(tmp_path: Path) -> None:
+    sources = _write_images(tmp_path / "in", 120, side=300)
+    assert recolor.cli.main(["apply", *map(str, sources), "--out-dir", str(tmp_path / "here")]) == 0
+    expected = _outputs(tmp_path / "here")
+    out = tmp_path / "out"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        pid = next(iter(client.run(os.getpid).values()))
+        args = [*map(str, sources), "--out-dir", str(out), "--scheduler", local.scheduler_address]
+        written_at_kill = []
+
+        def kill_a_worker_once_outputs_appear() -> None:
+            deadline = time.monotonic() + 120
+            while len(list(out.glob("*.png"))) < 5 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            os.kill(pid, signal.SIGKILL)
+            written_at_kill.append(len(list(out.glob("*.png"))))
+
+        killer = threading.Thread(target=kill_a_worker_once_outputs_appear, daemon=True)
+        killer.start()
+        # Its tasks go to the other worker (0), or fail once the scheduler gives up (1).
+        assert recolor.cli.main(["apply", *args]) in (0, 1)
+        killer.join(timeout=60)
+        assert 5 <= written_at_kill[0] < len(sources)  # it was killed mid-batch
+        # Whatever exists is whole: the same bytes as the batch in one process.
+        for name, data in _outputs(out).items():
+            if not name.endswith(".tmp"):
+                assert data == expected[name], name
+        assert recolor.cli.main(["apply", *args, "--ignore-existing"]) == 0
+    outputs = _outputs(out)
+    assert outputs == expected  # complete, and no temporary file left behind
