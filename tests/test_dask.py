@@ -332,3 +332,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_rerun_completes(tmp_pat
         assert recolor.cli.main(["apply", *args, "--ignore-existing"]) == 0
     outputs = _outputs(out)
     assert outputs == expected  # complete, and no temporary file left behind
+
+
+def test_a_scheduler_that_cannot_be_reached_is_named_before_any_write(
+    tmp_path: Path, capsys
+) -> None:
+    sources = _write_images(tmp_path / "in", 2)
+    assert _apply(*sources, "--out-dir", tmp_path / "out", "--scheduler", "no-port-here") == 1
+    assert "recolor: error: --scheduler no-port-here: cannot connect" in capsys.readouterr().err
+    assert list((tmp_path / "out").iterdir()) == []
