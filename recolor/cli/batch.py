@@ -62,8 +62,9 @@ def plan_jobs(args: argparse.Namespace) -> list[Job]:
 
 def check_output(target: Location, args: argparse.Namespace) -> bool:
     """Refuse an output that cannot be written; False: skip it (``--ignore-existing``)."""
-    check = check_output_path if isinstance(target, Path) else check_output_url
-    return check(target, force=args.force, skip_existing=args.ignore_existing)  # type: ignore[arg-type]
+    if isinstance(target, Path):
+        return check_output_path(target, force=args.force, skip_existing=args.ignore_existing)
+    return check_output_url(target, force=args.force, skip_existing=args.ignore_existing)
 
 
 def _make_folder(folder: Location) -> None:
