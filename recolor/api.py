@@ -111,7 +111,7 @@ def recolor(
     if technique is None and type(image) is np.ndarray:
         # The common call, in fewest steps. Chosen from the shape and tolerance
         # alone: the technique validates, once.
-        return default_technique(TECHNIQUES, image, tolerance).func(
+        return default_technique(TECHNIQUES, image.shape, tolerance).func(
             image, old, new, tolerance=tolerance, out=out
         )
     chosen = None if technique is None else _named_technique(technique)
@@ -142,7 +142,7 @@ def recolor(
         return result
     if chosen is None:
         # Chosen from the shape and tolerance alone: the technique validates, once.
-        chosen = default_technique(TECHNIQUES, image, tolerance)
+        chosen = default_technique(TECHNIQUES, getattr(image, "shape", ()), tolerance)
     return chosen.func(image, old, new, tolerance=tolerance, out=out)
 
 
@@ -158,7 +158,7 @@ def fastest_technique(
     arguments.
     """
     validate_request(image, old, new, tolerance)
-    return default_technique(TECHNIQUES, image, tolerance, count=False)
+    return default_technique(TECHNIQUES, image.shape, tolerance, count=False)
 
 
 def _named_technique(name: str | None) -> Technique | None:

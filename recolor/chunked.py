@@ -71,7 +71,7 @@ def _recolor_block(
 ) -> npt.NDArray[np.uint8]:
     block = np.asarray(block)
     chosen = (
-        default_technique(TECHNIQUES, block, tolerance)
+        default_technique(TECHNIQUES, block.shape, tolerance)
         if technique is None
         else TECHNIQUES[technique]
     )

@@ -18,7 +18,11 @@ def test_call_overhead_times_every_fast_technique_and_the_floors(
     assert call_overhead.main(["--size", "4", "--rounds", "1"]) == 0
     out = capsys.readouterr().out
     assert re.match(r"4x4 RGBA, .+, median of 1 rounds:\n", out)
-    rows = {line.rsplit(None, 4)[0].strip() for line in out.splitlines()[1:]}
+    lines = out.splitlines()[1:]
+    rows = {line.rsplit(None, 6)[0].strip() for line in lines}
+    assert all(
+        re.search(r" \d+\.\d\d us per call +\d+\.\d\dx numpy\.copy$", line) for line in lines
+    )
     expected = {"numpy.copy", "recolor.recolor", "recolor.recolor, out=", "floor: numpy, no checks"}
     expected |= {
         t.name for t in recolor.TECHNIQUES.values() if t.available and not t.per_pixel_loop

@@ -116,15 +116,18 @@ _LARGE_PIXELS = FIGURES.large_pixels
 
 
 def default_technique(
-    techniques: Mapping[str, Technique], image: Any, tolerance: Any, *, count: bool = True
+    techniques: Mapping[str, Technique],
+    shape: tuple[int, ...],
+    tolerance: Any,
+    *,
+    count: bool = True,
 ) -> Technique:
-    """The default technique of ``techniques`` for an input of this shape and tolerance.
+    """The default technique of ``techniques`` for an image of ``shape`` and ``tolerance``.
 
     It does not validate: given bad arguments, it picks some technique, and
     that technique refuses them with the contract's error. ``count`` adds the
-    call to what numba's kernels would have saved.
+    call to what the faster techniques would have saved.
     """
-    shape: tuple[int, ...] = getattr(image, "shape", (0, 0))
     if type(tolerance) is int:  # the common case, without numpy's conversion
         exact = tolerance == 0
     else:

@@ -7,15 +7,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor.core.packing import packed_colours, packed_words
+from recolor.core.packing import packed_words
 from recolor.core.registry import register
 from recolor.core.validation import Request, validate_request
 
 __all__ = ["numpy_loop", "numpy_mask", "numpy_packed"]
 
-# Up to this many bytes of pixels (1024 RGBA pixels) numpy_packed selects with
-# a masked assignment: fewer numpy calls than its branch-free passes, which win
-# on larger images.
+# Up to this many bytes of pixels (1024 RGBA pixels) numpy_packed writes a new
+# image by a masked assignment: fewer numpy calls than its branch-free passes,
+# which win on larger images.
 _FEW_BYTES = 4096
 
 
@@ -94,10 +94,23 @@ def numpy_packed(
     slower path of :func:`numpy_mask`, which gives the same result.
     """
     request = validate_request(image, old, new, tolerance, out)
-    if request.pixels.size <= _FEW_BYTES:
-        colours = packed_colours(request)
-        if colours is not None:
-            return _recolor_few(request, colours)
+    colour_words, pixels = request.words, request.pixels
+    if colour_words is not None and pixels.size <= _FEW_BYTES:
+        # A small image in the fewest numpy calls, as their fixed cost is most of
+        # the time: a copy (C-contiguous, whatever the pixels' strides) or out,
+        # viewed as words, the new word assigned where they match.
+        old_word, new_word = colour_words
+        if request.out is None:
+            result: npt.NDArray[np.uint8] = pixels.copy()
+            result_words = result.view(old_word.dtype)
+            result_words[np.equal(result_words, old_word)] = new_word
+            return result if pixels is image else result.reshape(request.shape)
+        out_pixels = request.out.reshape(pixels.shape)
+        if not request.in_place:
+            np.copyto(out_pixels, pixels)
+        out_words = out_pixels.view(old_word.dtype)
+        out_words[np.equal(out_words, old_word)] = new_word
+        return request.out
     packed = packed_words(request)
     if packed is None:
         return request.finish(_mask_recolor(request))
@@ -117,28 +130,6 @@ def numpy_packed(
         return request.finish(flips.view(np.uint8))
     np.bitwise_xor(flips, words, out=target.view(words.dtype))
     return request.written_to_out()
-
-
-def _recolor_few(request: Request, colours: tuple[Any, Any]) -> npt.NDArray[np.uint8]:
-    """A small image in the fewest numpy calls: on it their fixed cost is most of the time.
-
-    Copy (a C-contiguous copy, whatever the pixels' strides) or write into
-    ``out``, view as words, compare, and assign the new word where they match.
-    """
-    old_word, new_word = colours
-    out = request.out
-    if out is None:
-        result: npt.NDArray[np.uint8] = request.pixels.copy()
-        words = result.view(old_word.dtype)
-        words[np.equal(words, old_word)] = new_word
-        shape = request.shape
-        return result if result.shape == shape else result.reshape(shape)
-    target = out.reshape(request.pixels.shape)
-    if not request.in_place:
-        np.copyto(target, request.pixels)
-    words = target.view(old_word.dtype)
-    words[np.equal(words, old_word)] = new_word
-    return out
 
 
 def _mask_recolor(request: Request) -> npt.NDArray[np.uint8]:
