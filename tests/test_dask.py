@@ -341,3 +341,6 @@ def test_a_scheduler_that_cannot_be_reached_is_named_before_any_write(
     assert _apply(*sources, "--out-dir", tmp_path / "out", "--scheduler", "no-port-here") == 1
     assert "recolor: error: --scheduler no-port-here: cannot connect" in capsys.readouterr().err
     assert list((tmp_path / "out").iterdir()) == []
+    # Nor did it become the default client of the process's later Dask work.
+    with pytest.raises(ValueError, match="No clients found"):
+        distributed.default_client()

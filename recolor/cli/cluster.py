@@ -60,7 +60,7 @@ def run_on_dask(jobs: list[Job], args: argparse.Namespace) -> int:
                 run_job, source, target, settings, data, not write_here, pure=False
             )
             submitted[future] = (job, write_here)
-        progress = progress_bar(as_completed(submitted), len(submitted))
+        progress = progress_bar(as_completed(submitted, loop=client.loop), len(submitted))
         tally = Tally(jobs, progress)
         for job in skipped:
             tally.skipped(job)
@@ -134,7 +134,9 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
         raise CommandError(f'{option} needs Dask: pip install "recolor[dask]"') from None
     if args.scheduler is not None:
         try:
-            client = Client(args.scheduler, timeout="10s")
+            # Not the process's default client: the batch submits to it alone, and a
+            # client that failed to connect must not stay the default of later work.
+            client = Client(args.scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
             raise CommandError(
                 f"--scheduler {shown(args.scheduler)}: cannot connect ({error})"
@@ -150,6 +152,6 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
             dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster, set_as_default=False) as client,
     ):
         yield client
