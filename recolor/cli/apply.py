@@ -27,16 +27,19 @@ def run_apply(args: argparse.Namespace) -> int:
                 f"{shown(urls[0])}: a URL is read and written by a batch on Dask: "
                 "pass --workers N or --scheduler ADDRESS"
             )
-    jobs = plan_jobs(args)
+    plan = plan_jobs(args)
     if on_dask:
         from recolor.cli.cluster import run_on_dask
 
-        return run_on_dask(jobs, args)
+        return run_on_dask(plan, args)
+    jobs = plan.jobs
     settings = Settings.from_args(args)
     progress = progress_bar(jobs, len(jobs))
     tally = Tally(jobs, progress)
     for job in progress:
         try:
+            # Checked again as its turn comes: in a long batch, an output may
+            # have appeared since the plan was made.
             if not check_output(job[1], args):
                 tally.skipped(job)
                 continue

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from recolor.cli.job import Outcome
 from recolor.cli.options import CommandError, described
@@ -21,14 +21,22 @@ from recolor.files.display import shown
 from recolor.files.urls import Location, check_output_url, joined, make_folder_url, name_of
 from recolor.files.write import check_output_path
 
-__all__ = ["Job", "Tally", "plan_jobs", "progress_bar"]
+__all__ = ["Job", "Plan", "Tally", "check_output", "plan_jobs", "progress_bar"]
 
 #: One image: where it is read, where it is written.
 Job = tuple[Location, Location]
 
 
-def plan_jobs(args: argparse.Namespace) -> list[Job]:
-    """Pairs of (input, output), every output checked before any work.
+class Plan(NamedTuple):
+    """A batch, every output checked before any work."""
+
+    jobs: list[Job]
+    #: The jobs whose output already exists, to skip (``--ignore-existing``).
+    existing: set[Job]
+
+
+def plan_jobs(args: argparse.Namespace) -> Plan:
+    """The batch's pairs of (input, output), every output checked before any work.
 
     Leftover temporary files of killed recolor processes are removed from
     the local output folders.
@@ -53,11 +61,10 @@ def plan_jobs(args: argparse.Namespace) -> list[Job]:
             (source, joined(args.out_dir, name))
             for source, name in zip(args.paths, names, strict=True)
         ]
-    for _, target in jobs:
-        check_output(target, args)
+    existing = {job for job in jobs if not check_output(job[1], args)}
     for folder in {target.parent for _, target in jobs if isinstance(target, Path)}:
         remove_leftovers(folder)
-    return jobs
+    return Plan(jobs, existing)
 
 
 def check_output(target: Location, args: argparse.Namespace) -> bool:

@@ -23,9 +23,9 @@ import argparse
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
-from recolor.cli.batch import Job, Tally, check_output, progress_bar
+from recolor.cli.batch import Job, Plan, Tally, progress_bar
 from recolor.cli.job import Outcome, Settings, recolor_file
 from recolor.cli.options import CommandError, described
 from recolor.core.threads import set_thread_limit
@@ -36,22 +36,25 @@ from recolor.files.urls import Location, process_local, read_url, write_url
 __all__ = ["run_job", "run_on_dask"]
 
 
-def run_on_dask(jobs: list[Job], args: argparse.Namespace) -> int:
-    """Recolour ``jobs`` (planned and checked) on the cluster ``args`` names; the exit status."""
+def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
+    """Recolour the batch ``plan`` on the cluster ``args`` names; the exit status.
+
+    The tasks are submitted as soon as the plan is made, so what it found of
+    existing outputs holds; a worker refuses to overwrite one that appears.
+    """
     settings = Settings.from_args(args)
-    skipped: list[Job] = []
+    skipped = [job for job in plan.jobs if job in plan.existing]
     unread: list[str] = []
     with _client(args) as client:
         from distributed import as_completed
 
         submitted: dict[Any, tuple[Job, bool]] = {}
-        for job in jobs:
-            source, target = job
-            if not check_output(target, args):
-                skipped.append(job)
+        for job in plan.jobs:
+            if job in plan.existing:
                 continue
+            source, target = job
             try:
-                data = read_url(source) if isinstance(source, str) and _here(source) else None
+                data = read_url(source) if _here(source) else None
             except RecolorError as error:
                 unread.append(described(error))
                 continue
@@ -61,7 +64,7 @@ def run_on_dask(jobs: list[Job], args: argparse.Namespace) -> int:
             )
             submitted[future] = (job, write_here)
         progress = progress_bar(as_completed(submitted, loop=client.loop), len(submitted))
-        tally = Tally(jobs, progress)
+        tally = Tally(plan.jobs, progress)
         for job in skipped:
             tally.skipped(job)
         for message in unread:
@@ -72,7 +75,8 @@ def run_on_dask(jobs: list[Job], args: argparse.Namespace) -> int:
     return tally.status()
 
 
-def _here(place: Location) -> bool:
+def _here(place: Location) -> TypeGuard[str]:
+    """Whether only this process sees ``place`` (it is read and written here)."""
     return isinstance(place, str) and process_local(place)
 
 
@@ -105,23 +109,13 @@ def run_job(
     Errors come back as text, not as exceptions: the worker's exception
     classes need not be the ones this process would unpickle.
     """
-    _one_thread_per_task()
+    # Dask runs a task per worker thread: OpenCV's and numba's own threads would
+    # only compete with the other tasks for the cores.
+    set_thread_limit(1)
     try:
         return recolor_file(source, target, settings, data=data, write=write), None
     except (RecolorError, OSError) as error:
         return None, described(error)
-
-
-_capped = False
-
-
-def _one_thread_per_task() -> None:
-    # Dask runs a task per worker thread: OpenCV's and numba's own threads
-    # would only compete with the other tasks for the cores.
-    global _capped
-    if not _capped:
-        set_thread_limit(1)
-        _capped = True
 
 
 @contextlib.contextmanager
