@@ -22,11 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
-
-from recolor import sample_image
 from recolor.cli.options import CommandError
 from recolor.files.display import shown
+from tools.portraits import portrait_batch
 
 PILLOW_ALONE = (
     "import sys; from PIL import Image; "
@@ -52,13 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     trees = [tree.resolve() for tree in (args.tree or [Path.cwd()])]
     with tempfile.TemporaryDirectory(prefix="recolor-cli-timing-") as folder:
         work = Path(folder)
-        source = work / "portrait.png"
-        Image.fromarray(sample_image(998, 998)).save(source)
-        batch = work / "batch"
-        batch.mkdir()
-        for index in range(args.batch):
-            (batch / f"{index:03}.png").write_bytes(source.read_bytes())
-        inputs = sorted(str(path) for path in batch.iterdir())
+        source, inputs = portrait_batch(work, args.batch)
         python = sys.executable
         timed: dict[str, list[float]] = {}
         for _ in range(args.rounds):

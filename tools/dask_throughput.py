@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 import recolor
 from recolor.core.colors import BACKGROUND, ORIGINAL_REPLACEMENT
 from recolor.core.cpu import cpu_kind, cpu_model
 from recolor.core.threads import available_cores
+from tools.portraits import portrait_batch
 
 
 def batch(images: int, rounds: int) -> dict[str, float]:
@@ -42,13 +42,8 @@ def batch(images: int, rounds: int) -> dict[str, float]:
     workers = sorted({1, 2, cores})
     with tempfile.TemporaryDirectory(prefix="recolor-dask-batch-") as folder:
         work = Path(folder)
-        source = work / "portrait.png"
-        Image.fromarray(recolor.sample_image(998, 998)).save(source)
-        inputs = work / "in"
-        inputs.mkdir()
-        for index in range(images):
-            (inputs / f"{index:03}.png").write_bytes(source.read_bytes())
-        command = [sys.executable, "-m", "recolor", "apply", *map(str, sorted(inputs.iterdir()))]
+        _, inputs = portrait_batch(work, images)
+        command = [sys.executable, "-m", "recolor", "apply", *inputs]
         runs = {"one process, no Dask": [*command, "--out-dir", str(work / "out"), "--force"]}
         for count in workers:
             name = f"Dask, {count} worker{'s' if count > 1 else ''}"
