@@ -88,6 +88,11 @@ def _copy_onto_new(packed: PackedPixels) -> npt.NDArray[Any]:
     # OpenCV has no unsigned 32-bit type; equality does not care about sign.
     cv_dtype = np.int32 if packed.words.dtype == np.uint32 else np.uint8
     words = packed.words[:, :, 0].view(cv_dtype)  # OpenCV's images of one channel are 2-D
+    if words.strides[0] % words.itemsize:
+        # A Mat's rows must lie a whole number of elements apart: OpenCV 4 refuses
+        # rows a fraction of a word apart (BadStep), OpenCV 5 reads them from the
+        # wrong place. Such rows (a padded frame, a view of a wider buffer) are copied.
+        words = np.ascontiguousarray(words)
     cv2 = opencv()
     keep = cv2.compare(words, _constant((int(packed.old.view(cv_dtype)),), words), cv2.CMP_NE)
     out = np.full(words.shape, packed.new.view(cv_dtype), dtype=cv_dtype)
