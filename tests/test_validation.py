@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -230,3 +231,64 @@ def test_colours_checked_before_do_not_vouch_for_an_equal_tuple_of_other_types(
         technique.func(image, (False, 0, 0, 0), (5, 3, 192, 255))
     with pytest.raises(ValueError, match=r"old must have 3 values"):
         technique.func(image[:, :, :3], accepted, (5, 3, 192))
+
+
+class _Tagged(np.ndarray):
+    """A subclass of a user's own, as libraries make them (units, metadata)."""
+
+
+def _subclass(kind: str, shape: tuple[int, ...], tmp_path: Any) -> np.ndarray:
+    """An ndarray subclass of ``kind`` holding zeros of ``shape``."""
+    zeros = np.zeros(shape, np.uint8)
+    if kind == "matrix":
+        with warnings.catch_warnings():  # numpy discourages it, which is the point
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return np.asmatrix(zeros)
+    if kind == "masked":
+        return np.ma.masked_array(zeros, mask=zeros.astype(bool))
+    if kind == "memmap":
+        mapped = np.memmap(tmp_path / "pixels", np.uint8, "w+", shape=shape)
+        mapped[:] = 0
+        return mapped
+    return zeros.view(_Tagged)
+
+
+SUBCLASSES = ["matrix", "masked", "memmap", "own"]
+
+
+@pytest.mark.parametrize("kind", SUBCLASSES)
+@pytest.mark.parametrize("name", [*TECHNIQUES, "recolor.recolor"])
+def test_an_ndarray_subclass_is_refused_as_image_and_as_out(name: str, kind: str, tmp_path) -> None:
+    """One decision for every technique: a subclass is refused, and the error says what to pass."""
+    function = recolor.recolor if name == "recolor.recolor" else TECHNIQUES[name].func
+    shape = (4, 5) if kind == "matrix" else (4, 5, 4)
+    old, new = (0, 9) if kind == "matrix" else (OLD, NEW)
+    image = _subclass(kind, shape, tmp_path)
+    type_name = type(image).__qualname__
+    with pytest.raises(
+        TypeError,
+        match=rf"^image must be a plain numpy.ndarray, got the subclass .*{type_name}; .*numpy.asarray\(image\)",
+    ):
+        function(image, old, new)
+    out = _subclass(kind, shape, tmp_path)
+    with pytest.raises(
+        TypeError,
+        match=rf"^out must be a plain numpy.ndarray, got the subclass .*{type_name}; .*numpy.asarray\(out\)",
+    ):
+        function(np.zeros(shape, np.uint8), old, new, out=out)
+    assert not np.asarray(out).any()  # refused before any work
+
+
+def test_the_remedy_for_a_subclass_works_and_writes_through() -> None:
+    image = np.zeros((4, 5, 4), np.uint8).view(_Tagged)
+    out = np.asarray(image)
+    assert recolor.recolor(np.asarray(image), OLD, NEW, out=out) is out
+    assert (np.asarray(image) == NEW).all()  # the subclass's own memory, recoloured
+
+
+def test_a_masked_array_is_told_how_to_fill_its_mask() -> None:
+    image = np.ma.masked_array(np.zeros((4, 5, 4), np.uint8))
+    with pytest.raises(
+        TypeError, match=r"recolor would ignore its mask: pass image.filled\(value\)"
+    ):
+        recolor.numpy_mask(image, OLD, NEW)

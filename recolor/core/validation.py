@@ -116,8 +116,10 @@ def validate_request(
     Raises
     ------
     TypeError
-        If ``image`` or ``out`` is not a uint8 ndarray, or a colour or the
-        tolerance is not made of integers.
+        If ``image`` or ``out`` is not a uint8 ndarray (subclasses such as
+        ``numpy.matrix``, ``numpy.memmap`` or masked arrays included: pass
+        ``numpy.asarray(image)``), or a colour or the tolerance is not made of
+        integers.
     ValueError
         If ``image`` has the wrong shape, a colour or the tolerance has the
         wrong length or a value outside 0..255, or ``out`` has another shape
@@ -203,6 +205,7 @@ def _check_out(out: Any, image: npt.NDArray[np.uint8]) -> bool:
             f"out must be a numpy.ndarray of uint8 or None, got {type(out).__name__}; "
             "allocate one with numpy.empty_like(image, order='C')"
         )
+    _refuse_subclass("out", out)
     if out.dtype != np.uint8:
         raise TypeError(f"out must have dtype uint8, got {out.dtype}")
     if out.shape != image.shape:
@@ -241,8 +244,32 @@ def _check_image(image: Any) -> npt.NDArray[np.uint8]:
             f"image must be a numpy.ndarray of uint8, got {type(image).__name__}; "
             "convert a PIL image with numpy.asarray(img), or call recolor.recolor()"
         )
+    _refuse_subclass("image", image)
     check_layout(image.dtype, image.shape)
     return image if image.ndim == 3 else image[:, :, np.newaxis]
+
+
+def _refuse_subclass(name: str, array: npt.NDArray[Any]) -> None:
+    """Refuse an ndarray subclass: the techniques would honour its type in some places only.
+
+    A subclass changes what indexing, ufuncs and reductions return (np.matrix
+    keeps two dimensions, a masked array carries a mask OpenCV and numba never
+    see), so each technique would treat it differently. numpy.asarray views its
+    pixels as a plain ndarray, without a copy.
+    """
+    if type(array) is np.ndarray:
+        return
+    kind = type(array)
+    remedy = f"pass numpy.asarray({name}), which views the same memory without a copy"
+    if isinstance(array, np.ma.MaskedArray):
+        remedy = (
+            f"recolor would ignore its mask: pass {name}.filled(value) for the pixels you "
+            f"mean, or numpy.asarray({name}) for its data as they are"
+        )
+    raise TypeError(
+        f"{name} must be a plain numpy.ndarray, got the subclass "
+        f"{kind.__module__}.{kind.__qualname__}; {remedy}"
+    )
 
 
 def check_layout(dtype: Any, shape: tuple[Any, ...]) -> None:
