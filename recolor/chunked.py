@@ -70,6 +70,8 @@ def _recolor_block(
     technique: str | None,
 ) -> npt.NDArray[np.uint8]:
     block = np.asarray(block)
+    if block.size == 0:  # an empty chunk, as boolean indexing and compute_chunk_sizes make
+        return np.empty(block.shape, np.uint8)
     chosen = (
         default_technique(TECHNIQUES, block.shape, tolerance)
         if technique is None

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 import recolor
@@ -72,6 +74,34 @@ def test_a_dask_array_with_a_tolerance_and_a_numba_kernel_matches_numpy() -> Non
         result = recolor.recolor(lazy, OLD, NEW, tolerance=(2, 0, 3, 1), technique=technique)
         expected = recolor.recolor(image, OLD, NEW, tolerance=(2, 0, 3, 1))
         assert_image_equal(result.compute(), expected)
+
+
+def _splits(total: int) -> st.SearchStrategy[tuple[int, ...]]:
+    """Chunk sizes that add up to ``total``, empty chunks among them."""
+    return st.lists(st.integers(0, total), max_size=4).map(
+        lambda cuts: tuple(np.diff([0, *sorted(cuts), total]).tolist())
+    )
+
+
+@settings(max_examples=40)  # each example computes a graph
+@given(data=st.data())
+def test_any_chunking_empty_chunks_included_gives_numpys_result(data: st.DataObject) -> None:
+    height, width = data.draw(st.integers(1, 30)), data.draw(st.integers(1, 30))
+    image = speckled((height, width, 4), OLD)
+    chunks = (data.draw(_splits(height)), data.draw(_splits(width)), (4,))
+    lazy = recolor.recolor(da.from_array(image, chunks=chunks), OLD, NEW)
+    assert lazy.chunks == chunks
+    assert_image_equal(lazy.compute(), recolor.recolor(image, OLD, NEW))
+
+
+def test_the_docs_remedy_for_unknown_chunk_sizes_recolours_its_empty_chunks() -> None:
+    image = recolor.sample_image(37, 29)
+    x = da.from_array(image, chunks=(10, 37, 4))
+    keep = da.from_array(np.r_[[True] * 10, [False] * 10, [True] * 9], chunks=10)
+    known = x[keep].compute_chunk_sizes()
+    assert 0 in known.chunks[0]
+    result = recolor.recolor(known, OLD, NEW).compute()
+    assert_image_equal(result, recolor.recolor(np.asarray(known), OLD, NEW))
 
 
 def test_the_dask_input_is_not_modified() -> None:
