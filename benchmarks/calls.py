@@ -11,6 +11,7 @@ them is never timed and every benchmark of a size sees the same pixels.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import time
@@ -165,6 +166,17 @@ def worker_threads(spec: Mapping[str, Any]) -> contextlib.AbstractContextManager
 def counted_call(spec: Mapping[str, Any]) -> Callable[[], Any]:
     """The call a cost worker counts: the case on the sample image, built in the worker."""
     return call_for(Case(**spec))
+
+
+def versions() -> dict[str, str | None]:
+    """recolor's version and those of the libraries its techniques call, as imported here."""
+    found: dict[str, str | None] = {"recolor": recolor.__version__, "numpy": np.__version__}
+    for name, module in (("opencv", "cv2"), ("pillow", "PIL"), ("numba", "numba")):
+        try:
+            found[name] = importlib.import_module(module).__version__
+        except ImportError:
+            found[name] = None
+    return found
 
 
 def measured_file() -> str:

@@ -66,6 +66,11 @@ class Technique:
     requires : str or None
         The optional package it needs, which is also the name of the extra
         that installs it: ``pip install "recolor[numba]"``.
+    uses : tuple of str
+        The libraries its own code calls besides numpy, which every technique
+        uses (``"opencv"``, ``"pillow"``, ``"numba"``): what its speed depends
+        on besides recolor and Python, and so what a stored figure of it must
+        name the versions of.
     """
 
     name: str
@@ -74,6 +79,7 @@ class Technique:
     per_pixel_loop: bool = False
     multithreaded: bool = False
     requires: str | None = None
+    uses: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -149,8 +155,13 @@ def register(
     per_pixel_loop: bool = False,
     multithreaded: bool = False,
     requires: str | None = None,
+    uses: tuple[str, ...] = (),
 ) -> Callable[[F], F]:
-    """Register the decorated function as a technique and return it unchanged."""
+    """Register the decorated function as a technique and return it unchanged.
+
+    ``uses`` names the libraries besides numpy the technique calls; the
+    optional package it ``requires`` is one of them without being named twice.
+    """
 
     def decorator(func: F) -> F:
         name = func.__name__
@@ -166,6 +177,7 @@ def register(
             per_pixel_loop=per_pixel_loop,
             multithreaded=multithreaded,
             requires=requires,
+            uses=tuple(dict.fromkeys((*uses, *([requires] if requires else [])))),
         )
         # Sorted by name, whatever the import order, so that listings and
         # test ids are stable.

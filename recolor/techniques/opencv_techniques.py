@@ -22,7 +22,7 @@ __all__ = ["opencv_inrange", "opencv_native"]
 # Neither is registered as multithreaded: inRange, compare, copyTo and the
 # bitwise operations are SIMD but not parallel: one CPU second per wall
 # second, whatever the size of OpenCV's pool.
-@register("OpenCV inRange mask, then numpy masked assignment on a copy")
+@register("OpenCV inRange mask, then numpy masked assignment on a copy", uses=("opencv",))
 def opencv_inrange(
     image: npt.NDArray[np.uint8],
     old: Any,
@@ -42,7 +42,10 @@ def opencv_inrange(
     return request.finish(out)
 
 
-@register("OpenCV compare (one word per pixel) or inRange, then a masked write, both native")
+@register(
+    "OpenCV compare (one word per pixel) or inRange, then a masked write, both native",
+    uses=("opencv",),
+)
 def opencv_native(
     image: npt.NDArray[np.uint8],
     old: Any,

@@ -18,6 +18,7 @@ __all__ = ["pil_band_masks", "pil_flattened_data", "pil_putpixel"]
 @register(
     "Pillow pixel access in a nested Python loop, putpixel on each match",
     per_pixel_loop=True,
+    uses=("pillow",),
 )
 def pil_putpixel(
     image: npt.NDArray[np.uint8],
@@ -52,6 +53,7 @@ def pil_putpixel(
 @register(
     "Pillow flattened pixel data through a Python list comprehension, then putdata",
     per_pixel_loop=True,
+    uses=("pillow",),
 )
 def pil_flattened_data(
     image: npt.NDArray[np.uint8],
@@ -85,7 +87,10 @@ def pil_flattened_data(
     return _from_pillow(canvas, request)
 
 
-@register("Pillow lookup tables on each band into a match mask, then a masked paste of new")
+@register(
+    "Pillow lookup tables on each band into a match mask, then a masked paste of new",
+    uses=("pillow",),
+)
 def pil_band_masks(
     image: npt.NDArray[np.uint8],
     old: Any,
