@@ -40,6 +40,16 @@ def test_the_cost_command_installs_the_cost_extra_and_runs_the_cost_mode() -> No
     assert command.endswith(f"&& {COST_COMMAND}")
 
 
+@pytest.mark.parametrize("name", ["bench-command", "cost-command"])
+def test_the_measuring_commands_install_the_lock_and_the_test_command_does_not(name: str) -> None:
+    """Stored figures are judged with the versions they were measured with; the tests with
+    whatever a user gets."""
+    lock = "-c benchmarks/constraints.txt"
+    assert lock in _command(name).partition(" && ")[0]
+    assert "-c " not in _command("test-command")
+    assert (ROOT / "benchmarks" / "constraints.txt").is_file()
+
+
 def test_the_compare_command_compares_with_main() -> None:
     assert _command("compare-command") == "python -m pytest --benchmark-only --recolor-compare main"
 

@@ -142,7 +142,9 @@ def test_bench_job_judges_pull_requests_against_their_base_on_the_same_runner() 
     job = _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"]["bench"]
     assert job["steps"][0]["with"]["fetch-depth"] == 0
     (pull_request,) = [
-        s for s in job["steps"] if s.get("if") == "github.event_name == 'pull_request'"
+        s
+        for s in job["steps"]
+        if s.get("if") == "github.event_name == 'pull_request'" and "pytest" in s["run"]
     ]
     assert "--benchmark-only" in pull_request["run"]
     assert pull_request["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
@@ -158,8 +160,12 @@ def test_cost_job_counts_pull_requests_against_their_base_with_pinned_versions()
     assert steps[0]["with"]["fetch-depth"] == 0  # the base commit must be there
     runs = [step.get("run", "") for step in steps]
     assert any("apt-get install --yes valgrind" in run for run in runs)
-    assert any('".[cost,numba]" -c benchmarks/cost-constraints.txt' in run for run in runs)
-    (pull_request,) = [s for s in steps if s.get("if") == "github.event_name == 'pull_request'"]
+    assert any('".[cost,numba]" -c benchmarks/constraints.txt' in run for run in runs)
+    (pull_request,) = [
+        s
+        for s in steps
+        if s.get("if") == "github.event_name == 'pull_request'" and "pytest" in s["run"]
+    ]
     assert "--recolor-cost" in pull_request["run"]
     assert pull_request["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert '--recolor-compare="$BASE_SHA"' in pull_request["run"]
@@ -215,3 +221,18 @@ def test_the_job_without_numba_runs_the_readme_command_without_the_extras() -> N
     assert ",dask" in command
     assert command.replace(",numba", "").replace(",dask", "") in _test_job_runs("absent")
     assert command not in _test_job_runs("absent")
+
+
+@pytest.mark.parametrize(
+    ("job", "mode"), [("bench", "--benchmark-only"), ("cost", "--recolor-cost")]
+)
+def test_a_pull_request_that_changes_the_lock_is_measured_in_the_bases_environment_too(
+    job: str, mode: str
+) -> None:
+    steps = _load(ROOT / ".github" / "workflows" / "benchmarks.yml")["jobs"][job]["steps"]
+    (check,) = [s for s in steps if s.get("id") == "lock"]
+    assert 'git diff --quiet "$BASE_SHA" HEAD -- benchmarks/constraints.txt' in check["run"]
+    (both,) = [s for s in steps if s.get("if") == "steps.lock.outputs.changed == 'true'"]
+    assert 'git show "$BASE_SHA:benchmarks/constraints.txt"' in both["run"]
+    assert "python -m venv" in both["run"]
+    assert f"python -m pytest {mode} --recolor-compare-env=" in both["run"]
