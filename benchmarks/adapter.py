@@ -21,9 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
-import PIL
 
 import recolor
 from benchmarks import calls, cases, checks
@@ -41,6 +39,7 @@ PROTOCOL_FILES: tuple[Path, ...] = (_HERE / "calls.py", _HERE / "yardsticks.py")
 PROTOCOL_SETTINGS: dict[str, Any] = {"loop_confirm_size": LOOP_CONFIRM_SIZE}
 BASELINE_PATH = _HERE / "baseline.json"
 COST_BASELINE_PATH = _HERE / "cost_baseline.json"
+LOCK_PATH = _HERE / "constraints.txt"
 THREADS_ENV_VAR = calls.THREADS_ENV_VAR
 SLOWDOWN_ENV_VAR = calls.SLOWDOWN_ENV_VAR
 REFERENCE_NAME = "copy"
@@ -64,6 +63,10 @@ def configure() -> None:
 
 def cost_cases() -> list[Case]:
     return cases.cost_cases()
+
+
+def wall_clock_cases() -> list[Case]:
+    return cases.wall_clock_cases()
 
 
 def case_for(key: str) -> Case:
@@ -176,18 +179,14 @@ def threads(case: Case) -> contextlib.AbstractContextManager[None]:
 
 
 def versions() -> dict[str, str | None]:
-    numba_version = None
-    with contextlib.suppress(ImportError):
-        import numba
+    return calls.versions()
 
-        numba_version = numba.__version__
-    return {
-        "recolor": recolor.__version__,
-        "numpy": np.__version__,
-        "opencv": cv2.__version__,
-        "pillow": PIL.__version__,
-        "numba": numba_version,
-    }
+
+def depends_on(case: Case) -> tuple[str, ...]:
+    """numpy, which every case uses, and the libraries its technique calls (the registry's)."""
+    if is_reference(case):
+        return ("numpy",)
+    return ("numpy", *recolor.TECHNIQUES[case.technique].uses)
 
 
 def extras(case: Case) -> dict[str, float]:
@@ -198,23 +197,38 @@ def extras(case: Case) -> dict[str, float]:
     return {}
 
 
+#: Marks the line that lists REF's techniques, whatever else its recolor prints on import.
+_LISTED = "recolor-techniques:"
+_LIST_TECHNIQUES = (
+    f"import json, recolor\nprint({_LISTED!r} + json.dumps(sorted(recolor.TECHNIQUES)), flush=True)"
+)
+
+
 def reference_subjects(root: Path) -> set[str]:
-    """The techniques the ``recolor`` under ``root`` registers, and the copy reference."""
+    """The techniques the ``recolor`` under ``root`` registers, and the copy reference.
+
+    REF's package is another commit's code: it may print on import, or exit
+    before it lists anything. Either is a one-line RuntimeError, never a
+    traceback of the instrument's.
+    """
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import json, recolor; print(json.dumps(sorted(recolor.TECHNIQUES)))",
-        ],
+        [sys.executable, "-c", _LIST_TECHNIQUES],
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
     )
-    if completed.returncode != 0:
+    listed = [line for line in completed.stdout.splitlines() if line.startswith(_LISTED)]
+    if completed.returncode != 0 or not listed:
         last_line = (completed.stderr.strip().splitlines() or ["no message"])[-1]
+        if completed.returncode == 0:
+            last_line = "it exited while being imported, before listing its techniques"
         raise RuntimeError(f"cannot import recolor from {root}: {last_line}")
-    return {COPY, *json.loads(completed.stdout)}
+    try:
+        techniques = json.loads(listed[-1].removeprefix(_LISTED))
+    except json.JSONDecodeError:
+        raise RuntimeError(f"recolor from {root} listed its techniques unreadably") from None
+    return {COPY, *techniques}
 
 
 def not_comparable(case: Case, root: Path, subjects: set[str], ref: str) -> str | None:

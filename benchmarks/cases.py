@@ -177,6 +177,11 @@ def thread_cases() -> list[Case]:
     ]
 
 
+def wall_clock_cases() -> list[Case]:
+    """Every case the wall-clock suite times: the references, every size, the threads."""
+    return [*reference_cases(), *size_cases(), *thread_cases()]
+
+
 def cost_cases() -> list[Case]:
     """The cases the cost mode counts: the copy reference, every technique, the tolerance group.
 

@@ -10,11 +10,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def copy_project(root: Path, bench_file: str) -> None:
-    """The packages and pytest's configuration under ``root``, with one more benchmark file."""
+    """The packages and pytest's configuration under ``root``, with one more benchmark file.
+
+    The tests' deterministic measurement source comes along (a worker imports
+    it from the tree it runs in), and the .gitignore that keeps results untracked.
+    """
     for name in ("recolor", "benchmarks", "tools"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("conftest.py", "pyproject.toml"):
+    for name in ("conftest.py", "pyproject.toml", ".gitignore"):
         shutil.copy(REPO / name, root / name)
+    (root / "tests").mkdir(exist_ok=True)
+    for name in ("__init__.py", "deterministic_source.py"):
+        shutil.copy(REPO / "tests" / name, root / "tests" / name)
     (root / "benchmarks" / "bench_tiny.py").write_text(bench_file)
 
 

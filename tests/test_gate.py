@@ -21,7 +21,8 @@ from benchmarks.cases import Case
 from benchmarks.instrument import decision, gate, machine, measure, protocol, storage
 from benchmarks.instrument.machine import machine_facts
 from benchmarks.instrument.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
-from tests.project import copy_project
+from tests.deterministic_source import HOST_ENV_VAR, SOURCE, SOURCE_ENV_VAR
+from tests.project import ScratchRepository, copy_project
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,9 +105,11 @@ ROUND_SECONDS = "0.005"
 
 
 def _runs_protocol() -> dict[str, Any]:
-    """The protocol of the end-to-end runs below: today's, with their shorter rounds."""
+    """The protocol of the end-to-end runs below: today's, with their shorter rounds, fed by
+    the deterministic source."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ROUND_SECONDS_ENV_VAR, ROUND_SECONDS)
+        patch.setenv(SOURCE_ENV_VAR, SOURCE)
         return measure.wall_clock_protocol()
 
 
@@ -121,9 +124,14 @@ def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> An
         "copy",
         f"998x998-{technique}",
         tuple(tuple(p) for p in processes),
+        versions=VERSIONS,
         protocol=next(iter(PROTOCOLS)),
         yardstick_seconds=(1e-4,) * len(processes),
     )
+
+
+#: What this environment measures with, as a baseline records it.
+VERSIONS = {**suite_adapter.versions(), "python": machine_facts()["python"]}
 
 
 def test_baseline_spread_is_slowest_process_over_fastest() -> None:
@@ -201,6 +209,11 @@ def test_an_unreadable_baseline_says_how_to_restore_it(tmp_path: Path, content: 
         ("processes", [[True]]),
         ("processes", [[]]),
         ("processes", []),
+        ("processes", [[1e300]]),  # no yardstick allows it: a corrupt file, not trusted forever
+        ("processes", [[1e-9]]),
+        ("yardstick_seconds", [1e300]),
+        ("commit", "main"),
+        ("host", "a Xeon"),
         ("yardstick", None),
     ],
 )
@@ -211,6 +224,43 @@ def test_every_ratio_is_checked_on_load(tmp_path: Path, field: str, value: Any) 
     path.write_text(json.dumps(data))  # json writes NaN and Infinity, as a hand edit might
     with pytest.raises(storage.BaselineError, match="unusable"):
         storage.load(path)
+
+
+def test_a_ratio_no_yardstick_allows_is_named_as_corrupt(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    data = json.loads(path.read_text())
+    data["machines"]["m1"]["cases"]["a"]["processes"] = [[1.0, 1e300]]
+    path.write_text(json.dumps(data))
+    with pytest.raises(
+        storage.BaselineError, match=r"got 1e\+300, which no yardstick allows: the file is corrupt"
+    ):
+        storage.load(path)
+
+
+def test_a_baseline_nested_deeper_than_json_can_follow_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(storage.BaselineError, match=r"nested too deeply to be a baseline"):
+        storage.load(path)
+
+
+@pytest.mark.parametrize("code", [["worker.py"], "abc", {"worker.py": 3}])
+def test_a_protocol_whose_code_is_not_a_table_of_digests_is_refused(
+    tmp_path: Path, code: Any
+) -> None:
+    path = _written(tmp_path)
+    data = json.loads(path.read_text())
+    (identity,) = data["machines"]["m1"]["protocols"]
+    data["machines"]["m1"]["protocols"][identity]["code"] = code
+    path.write_text(json.dumps(data))
+    with pytest.raises(storage.BaselineError, match=r"code must be a table of module digests"):
+        storage.load(path)
+
+
+def test_recording_drops_stored_cases_the_suite_no_longer_has(tmp_path: Path) -> None:
+    path = _written(tmp_path, "m1", gone=_case_baseline([1.0]), kept=_case_baseline([1.0]))
+    storage.write(path, "m1", {}, {"new": _case_baseline([2.0])}, PROTOCOLS, keep={"kept", "new"})
+    assert set(storage.load(path)["m1"].cases) == {"kept", "new"}
 
 
 def test_an_old_format_is_refused_with_advice(tmp_path: Path) -> None:
@@ -256,10 +306,17 @@ def test_slowdown_spec_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
         slowdowns()
 
 
+def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fed by the tests' deterministic source (tests/deterministic_source.py)."""
+    monkeypatch.setenv(SOURCE_ENV_VAR, SOURCE)
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
+    monkeypatch.delenv(HOST_ENV_VAR, raising=False)
+
+
 @pytest.fixture
 def bench_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.setenv("PYTHONPATH", str(REPO))
-    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
+    _deterministic(monkeypatch)
     pytester.makepyfile(test_bench=BENCH_FILE)
     return pytester
 
@@ -275,34 +332,153 @@ def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
-def test_gate_end_to_end(bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    baseline = bench_dir.path / "baseline.json"
+@pytest.fixture
+def gate_repository(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> ScratchRepository:
+    """The project as a git repository of its own, one tiny benchmark committed, its workers
+    fed by the deterministic source: a stored figure names this repository's commit."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    repository = ScratchRepository(pytester.path)
+    (repository.root / "benchmarks" / "bench_tiny.py").write_text(BENCH_FILE)
+    repository.commit("base")
+    monkeypatch.setenv("PYTHONPATH", str(repository.root))
+    _deterministic(monkeypatch)
+    return repository
 
-    recorded = _run(bench_dir, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+
+def _run_tiny(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return _run(pytester, "benchmarks/bench_tiny.py", *args)
+
+
+def test_gate_end_to_end(
+    pytester: pytest.Pytester, gate_repository: ScratchRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    baseline = gate_repository.root / "baseline.json"  # untracked: the tree stays clean
+    head = gate_repository.git("rev-parse", "HEAD")
+
+    recorded = _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
     recorded.assert_outcomes(passed=1)
     (stored,) = storage.load(baseline).values()
     assert stored.name == machine.machine_name(machine_facts())
     recorded_case = stored.cases["256x256-numpy_packed"]
     assert len(recorded_case.processes) == decision.RECORD_WORKERS
-    assert recorded_case.versions == {
-        **suite_adapter.versions(),
-        "python": machine_facts()["python"],
-    }
+    assert recorded_case.versions == VERSIONS
+    assert recorded_case.commit == head
+    assert recorded_case.host == machine.host_facts()
 
-    # (Unchanged, whether it passes depends on this machine's noise: only the
-    # 3x slowdown below is asserted.)
+    unchanged = _run_tiny(pytester, f"--recolor-baseline={baseline}")
+    unchanged.assert_outcomes(passed=1)
+
+    # 3x slower than the stored figure, and than its commit measured beside it: failed.
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
-    slowed = _run(bench_dir, f"--recolor-baseline={baseline}")
+    slowed = _run_tiny(pytester, f"--recolor-baseline={baseline}")
     slowed.assert_outcomes(failed=1)
     slowed.stdout.fnmatch_lines(
         [
-            "numpy_packed at 256x256-numpy_packed got slower: *x its copy yardstick, against *x in "
-            "the baseline, * times, above the threshold of 1.25 (4 fresh processes, p = *)",
-            "FAILED test_bench.py::test_small - *numpy_packed*",
-            "*= 1 failed in *",
+            "numpy_packed at 256x256-numpy_packed got slower: 6x its copy yardstick, against 2x in "
+            "the baseline, 3.00 times, above the threshold of 1.25 (4 fresh processes, p = *)",
+            f"confirmed against the code it measured: numpy_packed at 256x256-numpy_packed got "
+            f"slower: 6x its copy yardstick, against 2x in its baseline's commit {head[:9]}, "
+            "3.00 times, above the threshold of 1.10 (10 fresh processes, p = *)",
+            "FAILED benchmarks/bench_tiny.py::test_small - *numpy_packed*",
         ]
     )
     assert "Traceback" not in slowed.stdout.str()
+
+    # The same code on a host 1.5x slower: the stored figure does not reproduce; passed.
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR)
+    monkeypatch.setenv(HOST_ENV_VAR, "1.5")
+    host = _run_tiny(pytester, f"--recolor-baseline={baseline}")
+    host.assert_outcomes(passed=1)
+    host.stdout.fnmatch_lines(
+        [
+            "recolor: passed, with a note: 256x256-numpy_packed: the stored figure does not "
+            "reproduce here (1.50x against the baseline, 1.00x against its commit measured beside "
+            "it): the host or the versions differ (nothing recorded differs); re-record with: "
+            "python -m pytest --benchmark-only --recolor-record-baseline -k 256x256-numpy_packed"
+        ]
+    )
+    worktrees = gate_repository.git("worktree", "list")
+    assert len(worktrees.splitlines()) == 1, "the baseline commit's worktree was left behind"
+
+
+def _edit_case(path: Path, key: str, **fields: Any) -> None:
+    data = json.loads(path.read_text())
+    for entry in data["machines"].values():
+        entry["cases"][key].update(fields)
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("commit", "says"),
+    [
+        (None, "the figure names no commit (recorded from a tree with changes*"),
+        ("b" * 40, f"its commit {'b' * 9} is not in this clone (a shallow clone?)*git fetch*"),
+    ],
+)
+def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
+    pytester: pytest.Pytester,
+    gate_repository: ScratchRepository,
+    monkeypatch: pytest.MonkeyPatch,
+    commit: str | None,
+    says: str,
+) -> None:
+    baseline = gate_repository.root / "baseline.json"
+    _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+    _edit_case(baseline, "256x256-numpy_packed", commit=commit)
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
+    result = _run_tiny(pytester, f"--recolor-baseline={baseline}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "recolor: NOT JUDGED: 256x256-numpy_packed: slower than its stored figure, but not "
+            f"confirmed against the code that figure measured: {says}"
+        ]
+    )
+
+
+def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
+    pytester: pytest.Pytester, gate_repository: ScratchRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    baseline = gate_repository.root / "baseline.json"
+    _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
+    # numpy_packed does not call OpenCV: another OpenCV changes nothing, and it is judged.
+    _edit_case(baseline, "256x256-numpy_packed", versions={**VERSIONS, "opencv": "4.0.0"})
+    _run_tiny(pytester, f"--recolor-baseline={baseline}").assert_outcomes(failed=1)
+    # Another numpy is another figure: not judged, saying which and the two ways forward.
+    _edit_case(baseline, "256x256-numpy_packed", versions={**VERSIONS, "numpy": "1.0.0"})
+    other = _run_tiny(pytester, f"--recolor-baseline={baseline}")
+    other.assert_outcomes(passed=1)
+    other.stdout.fnmatch_lines(
+        [
+            "recolor: NOT JUDGED (1): 256x256-numpy_packed: measured with other versions of what "
+            f"it depends on (numpy 1.0.0 there, {VERSIONS['numpy']} here): not judged. Install "
+            "the versions it was measured with (python -m pip install -r "
+            "benchmarks/constraints.txt), or re-record it with these: *"
+        ]
+    )
+
+
+def test_a_stored_case_the_suite_no_longer_has_is_named(
+    pytester: pytest.Pytester, gate_repository: ScratchRepository
+) -> None:
+    baseline = gate_repository.root / "baseline.json"
+    _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+    data = json.loads(baseline.read_text())
+    for entry in data["machines"].values():
+        entry["cases"]["256x256-numpy_gone"] = entry["cases"]["256x256-numpy_packed"]
+    baseline.write_text(json.dumps(data))
+    result = _run_tiny(pytester, f"--recolor-baseline={baseline}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "recolor: the baseline holds 1 case(s) the suite no longer has, judged never: "
+            "256x256-numpy_gone; recording any case drops them: *"
+        ]
+    )
 
 
 def _another_machines_baseline(path: Path) -> None:
@@ -448,22 +624,28 @@ def tiny_repository(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) 
     return root
 
 
-def test_compare_with_a_ref_fails_the_slowed_case_and_lists_the_new_one(
-    pytester: pytest.Pytester, tiny_repository: Path
-) -> None:
-    result = pytester.runpytest_subprocess(
+def _compare_tiny(pytester: pytest.Pytester) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(
         "benchmarks/bench_tiny.py",
         "--benchmark-only",
         "--benchmark-max-time=0.02",
         "--recolor-round-seconds=0.005",
         "--recolor-compare=HEAD~1",
     )
+
+
+def test_compare_with_a_ref_fails_the_slowed_case_and_lists_the_new_one(
+    pytester: pytest.Pytester, tiny_repository: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deterministic(monkeypatch)
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")  # this tree's side only
+    result = _compare_tiny(pytester)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         [
             "recolor benchmarks: gate against HEAD~1, measured side by side here*",
-            "numpy_packed at 256x256-numpy_packed got slower: *x its copy yardstick, against *x "
-            "in HEAD~1, * times, above the threshold of 1.10 (* fresh processes, p = *)",
+            "numpy_packed at 256x256-numpy_packed got slower: 6x its copy yardstick, against 2x "
+            "in HEAD~1, 3.00 times, above the threshold of 1.10 (10 fresh processes, p = *)",
             "recolor: NOT JUDGED (1): 256x256-numpy_where: only in this tree, not in HEAD~1",
             "FAILED benchmarks/bench_tiny.py::test_small[[]numpy_packed[]]*",
         ]
@@ -472,6 +654,22 @@ def test_compare_with_a_ref_fails_the_slowed_case_and_lists_the_new_one(
         ["git", "worktree", "list"], cwd=tiny_repository, capture_output=True, text=True
     )
     assert len(worktrees.stdout.splitlines()) == 1, "the worktree of HEAD~1 was left behind"
+
+
+@pytest.mark.real_timing
+def test_a_real_slowdown_in_the_code_is_failed_or_left_unjudged_never_passed(
+    pytester: pytest.Pytester, tiny_repository: Path
+) -> None:
+    """Timed for real: the machine's noise may withhold the verdict, never turn it."""
+    result = _compare_tiny(pytester)
+    output = result.stdout.str()
+    failed = "numpy_packed at 256x256-numpy_packed got slower:" in output
+    unjudged = re.search(r"NOT JUDGED.*256x256-numpy_packed", output) is not None
+    assert failed or unjudged, output[-3000:]
+    if failed:
+        result.assert_outcomes(passed=2, failed=1)
+    else:
+        result.assert_outcomes(passed=3)
 
 
 def test_a_ref_that_does_not_exist_is_one_line(
@@ -569,3 +767,70 @@ def test_a_ref_whose_techniques_take_no_out_is_recognised(tmp_path: Path) -> Non
     )
     assert not suite_adapter.takes_out(tmp_path)
     assert suite_adapter.takes_out(REPO)
+
+
+# ----------------------------------------------------- against another environment
+
+
+def another_python(folder: Path) -> Path:
+    """A second virtual environment that sees this one's packages (a .pth file): a real other
+    interpreter, with the same versions, so that what differs is only what a test makes differ."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = [path for path in sys.path if path.endswith("site-packages")]
+    (Path(site) / "ours.pth").write_text("\n".join(ours) + "\n")
+    return python
+
+
+def test_another_environment_is_measured_beside_this_one_and_named(
+    bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    python = another_python(tmp_path / "other-env")
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")  # this interpreter's side only
+    result = _run(bench_dir, f"--recolor-compare-env={python}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"recolor benchmarks: gate against this tree under {python}, measured side by side, "
+            f"threshold 1.1; there: recolor *, numpy {VERSIONS['numpy']}, *",
+            f"numpy_packed at 256x256-numpy_packed got slower: 6x its copy yardstick, against 2x "
+            f"in the environment of {python}, 3.00 times, above the threshold of 1.10 (10 fresh "
+            "processes, p = *): 3.00 times here than with the other interpreter; nothing it "
+            "depends on differs (python, numpy)",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (["--recolor-compare-env=no-such-python-here"], "*no such Python interpreter*"),
+        (["--recolor-compare-env=python3", "--recolor-compare=main"], "*give one*"),
+        (["--recolor-compare-env=python3", "--recolor-record-baseline"], "*records no baseline*"),
+    ],
+)
+def test_compare_env_usage_errors_are_one_line(
+    bench_dir: pytest.Pytester, arguments: list[str], error: str
+) -> None:
+    result = _run(bench_dir, *arguments)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --recolor-compare*{error}"])
+
+
+def test_an_interpreter_that_cannot_run_the_worker_is_one_line(
+    bench_dir: pytest.Pytester, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True
+    )
+    result = _run(bench_dir, f"--recolor-compare-env={tmp_path / 'bare' / 'bin' / 'python'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --recolor-compare-env: */bare/bin/python cannot run the benchmark worker here: *"]
+    )

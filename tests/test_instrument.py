@@ -6,6 +6,7 @@ no timing is asserted.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -17,7 +18,15 @@ import pytest
 
 from benchmarks import adapter as suite_adapter
 from benchmarks.cases import Case
-from benchmarks.instrument import decision, environment, gate, measure, protocol, storage
+from benchmarks.instrument import (
+    decision,
+    environment,
+    gate,
+    gitref,
+    measure,
+    protocol,
+    storage,
+)
 from benchmarks.instrument.measure import Measurement
 from tests.project import copy_project
 
@@ -188,7 +197,7 @@ def test_an_ab_whose_sides_ran_their_yardsticks_in_different_modes_is_not_judged
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     handed = _workers_returning(monkeypatch, _measurement(3.0, 1e-4), _measurement(1.0, 3e-4, 1e-4))
-    verdict = gate.compare_with_ref(Case("numpy_packed", 256), tmp_path, against="main")
+    verdict = gate.compare_side_by_side(Case("numpy_packed", 256), root=tmp_path, against="main")
     assert len(handed) == 2 * decision.AB_PROCESSES
     assert not verdict.regressed
     assert verdict.not_judged is not None
@@ -282,3 +291,133 @@ def test_a_one_line_change_to_the_worker_makes_every_stored_figure_not_judged(
             "--recolor-compare main)",
         ]
     )
+
+
+# ------------------------------------------- a stored figure confirmed against its commit
+
+
+def _sides(monkeypatch: pytest.MonkeyPatch, here: float, there: float) -> list[Path | None]:
+    """Workers that read ``here`` in this tree and ``there`` in another; the roots they got."""
+    roots: list[Path | None] = []
+
+    def run_worker(case: Case, *, root: Path | None = None, **_: Any) -> Measurement:
+        roots.append(root)
+        return _measurement(there if root is not None else here, 1e-4)
+
+    monkeypatch.setattr(gate, "run_worker", run_worker)
+    monkeypatch.setattr(
+        gate,
+        "measure_in_workers",
+        lambda cases, workers: {cases[0].key: [run_worker(cases[0]) for _ in range(workers)]},
+    )
+    monkeypatch.setattr(gitref, "has_commit", lambda commit: commit == COMMIT)
+    return roots
+
+
+COMMIT = "a" * 40
+
+
+def _committed(commit: str | None = COMMIT) -> storage.CaseBaseline:
+    return dataclasses.replace(_baseline(), commit=commit)
+
+
+def test_a_slower_case_is_failed_only_when_slower_than_its_commit_measured_beside_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    roots = _sides(monkeypatch, here=3.0, there=2.0)  # the stored figure is 2.0: 1.5x
+    checked_out: list[str] = []
+
+    def commit_tree(commit: str) -> Path:
+        checked_out.append(commit)
+        return tmp_path
+
+    judgement = gate.judge(Case("numpy_packed", 256), _committed(), commit_tree=commit_tree)
+    assert checked_out == [COMMIT]
+    assert roots.count(tmp_path) == 2 * decision.AB_PROCESSES  # a suspect, measured twice over
+    assert judgement.regressed
+    assert judgement.against_commit is not None
+    assert judgement.against_commit.change == pytest.approx(1.5)
+    assert judgement.against_commit.against == f"its baseline's commit {COMMIT[:9]}"
+    assert not judgement.does_not_reproduce
+
+
+def test_a_stored_figure_that_does_not_reproduce_passes_with_its_note(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _sides(monkeypatch, here=3.0, there=3.0)  # this host: 3.0 for the same code
+    judgement = gate.judge(Case("numpy_packed", 256), _committed(), commit_tree=lambda _: tmp_path)
+    assert not judgement.regressed
+    assert judgement.does_not_reproduce
+    note = decision.not_reproduced(
+        judgement, ["cpu_id family 6 model 167 there, family 6 model 207 here"], "record"
+    )
+    assert note == (
+        "the stored figure does not reproduce here (1.50x against the baseline, 1.00x against "
+        "its commit measured beside it): the host or the versions differ (cpu_id family 6 "
+        "model 167 there, family 6 model 207 here); re-record with: record -k "
+        "256x256-numpy_packed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("commit", "says"),
+    [
+        (None, "the figure names no commit"),
+        ("b" * 40, f"its commit {'b' * 9} is not in this clone (a shallow clone?)"),
+    ],
+)
+def test_a_slower_case_whose_commit_cannot_be_had_is_not_failed_and_says_how(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, commit: str | None, says: str
+) -> None:
+    _sides(monkeypatch, here=3.0, there=2.0)
+    judgement = gate.judge(
+        Case("numpy_packed", 256), _committed(commit), commit_tree=lambda _: tmp_path
+    )
+    assert not judgement.regressed
+    assert judgement.not_judged is not None
+    assert judgement.not_judged.startswith(decision.UNCONFIRMED)
+    assert says in judgement.not_judged
+
+
+def test_a_case_within_its_stored_figure_never_checks_its_commit_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    roots = _sides(monkeypatch, here=2.1, there=2.0)
+
+    def commit_tree(commit: str) -> Path:
+        raise AssertionError("checked out for a case that passed the screen")
+
+    assert not gate.judge(
+        Case("numpy_packed", 256), _committed(), commit_tree=commit_tree
+    ).regressed
+    assert roots == [None]
+
+
+@pytest.mark.parametrize(
+    ("module", "error"),
+    [
+        (
+            "import sys\nsys.exit(0)\n",
+            "it exited while being imported, before listing its techniques",
+        ),
+        ("import sys\nsys.exit('stop here')\n", "stop here"),
+        ("raise ImportError('broken')\n", "ImportError: broken"),
+    ],
+)
+def test_a_refs_package_that_exits_at_import_is_one_line(
+    tmp_path: Path, module: str, error: str
+) -> None:
+    (tmp_path / "recolor").mkdir()
+    (tmp_path / "recolor" / "__init__.py").write_text(module)
+    with pytest.raises(
+        RuntimeError, match=f"cannot import recolor from {tmp_path}: .*{re.escape(error)}"
+    ):
+        suite_adapter.reference_subjects(tmp_path)
+
+
+def test_a_refs_package_that_prints_on_import_is_still_read(tmp_path: Path) -> None:
+    (tmp_path / "recolor").mkdir()
+    (tmp_path / "recolor" / "__init__.py").write_text(
+        "print('welcome to recolor')\nprint('[1, 2]')\nTECHNIQUES = {'numpy_mask': None}\n"
+    )
+    assert suite_adapter.reference_subjects(tmp_path) == {"copy", "numpy_mask"}

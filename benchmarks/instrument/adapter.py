@@ -48,9 +48,11 @@ class Adapter(Protocol):
     PROTOCOL_FILES: tuple[Path, ...]
     #: The suite's settings that change what a figure is (sizes measured instead).
     PROTOCOL_SETTINGS: dict[str, Any]
-    #: Where the committed wall-clock and cost baselines live.
+    #: Where the committed wall-clock and cost baselines live, and the lock that pins
+    #: the versions of what their figures depend on.
     BASELINE_PATH: Path
     COST_BASELINE_PATH: Path
+    LOCK_PATH: Path
     #: The variable that caps the measured package's threads (workers inherit it),
     #: and the one that slows named subjects down, to test the gate itself.
     THREADS_ENV_VAR: str
@@ -63,6 +65,9 @@ class Adapter(Protocol):
 
     def cost_cases(self) -> list[Any]:
         """Every case the cost mode counts."""
+
+    def wall_clock_cases(self) -> list[Any]:
+        """Every case the wall-clock suite times (to name a stored case it no longer has)."""
 
     def case_for(self, key: str) -> Any:
         """The case a key names (ValueError, saying what a key looks like, if none)."""
@@ -124,6 +129,9 @@ class Adapter(Protocol):
     def versions(self) -> dict[str, str | None]:
         """The versions that make a figure comparable: the package's and its libraries'."""
 
+    def depends_on(self, case: Any) -> tuple[str, ...]:
+        """The libraries of :meth:`versions` the case's figures depend on (Python always does)."""
+
     def extras(self, case: Any) -> dict[str, float]:
         """Further figures of the case for pytest-benchmark's JSON (a first call's seconds)."""
 
@@ -160,6 +168,9 @@ class WorkerSide(Protocol):
 
     def measured_file(self) -> str:
         """Where the measured package was imported from."""
+
+    def versions(self) -> dict[str, str | None]:
+        """The measured package's version and its libraries', as this interpreter imports them."""
 
 
 _current: list[Adapter] = []

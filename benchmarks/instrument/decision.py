@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scipy import stats
@@ -210,14 +210,64 @@ class Judgement:
     confirmed: Verdict | None = None  # a suspect measured again
     noisy_baseline: float | None = None  # not judged: the baseline processes' spread
     not_judged: str | None = None  # not judged: the yardstick's problem, in words
+    #: A confirmed suspect measured side by side with the baseline's own commit.
+    against_commit: Verdict | None = None
 
     @property
     def verdict(self) -> Verdict | None:
-        return self.confirmed or self.screen
+        return self.against_commit or self.confirmed or self.screen
 
     @property
     def regressed(self) -> bool:
         return self.not_judged is None and self.verdict is not None and self.verdict.regressed
+
+    @property
+    def does_not_reproduce(self) -> bool:
+        """The stored figure says slower, but the code measured beside its commit is not."""
+        return (
+            self.confirmed is not None
+            and self.confirmed.regressed
+            and self.against_commit is not None
+            and self.against_commit.not_judged is None
+            and not self.against_commit.regressed
+        )
+
+
+#: How a case that the stored figure says is slower, but that cannot be measured
+#: beside the code the figure measured, is reported: never failed on that evidence.
+UNCONFIRMED = (
+    "slower than its stored figure, but not confirmed against the code that figure measured"
+)
+
+
+def unconfirmable(commit: str | None, has_commit: Callable[[str], bool]) -> str | None:
+    """Why a stored figure's commit cannot be measured beside this tree, or None when it can."""
+    if commit is None:
+        return (
+            f"{UNCONFIRMED}: the figure names no commit (recorded from a tree with changes, or "
+            f"before baselines named one), so it is not failed; re-record it from a clean "
+            f"checkout: {RECORD_COMMAND} -k ..."
+        )
+    if not has_commit(commit):
+        return (
+            f"{UNCONFIRMED}: its commit {commit[:9]} is not in this clone (a shallow clone?), "
+            f"so it is not failed; fetch it with 'git fetch --unshallow' or "
+            f"'git fetch origin {commit}', and run again"
+        )
+    return None
+
+
+def not_reproduced(judgement: Judgement, differences: Sequence[str], record_command: str) -> str:
+    """The note of a case whose stored figure does not reproduce here, though the code holds."""
+    assert judgement.confirmed is not None
+    assert judgement.against_commit is not None
+    causes = "; ".join(differences) if differences else "nothing recorded differs"
+    return (
+        f"the stored figure does not reproduce here ({judgement.confirmed.change:.2f}x against "
+        f"the baseline, {judgement.against_commit.change:.2f}x against its commit measured "
+        f"beside it): the host or the versions differ ({causes}); re-record with: "
+        f"{record_command} -k {judgement.case.key}"
+    )
 
 
 class BaselineMismatch(Exception):

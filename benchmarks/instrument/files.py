@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_text"]
+__all__ = ["shown", "write_text"]
 
 
 def write_text(path: Path, text: str) -> None:
@@ -30,3 +30,11 @@ def write_text(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def shown(path: Path) -> str:
+    """``path`` as a user would type it from the folder pytest runs in, where it can be."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

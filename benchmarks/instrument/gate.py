@@ -7,21 +7,36 @@ step needs (:mod:`benchmarks.instrument.measure`).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.instrument import adapter, decision
+from benchmarks.instrument import adapter, decision, gitref
 from benchmarks.instrument.adapter import Case
 from benchmarks.instrument.decision import Judgement, Verdict
 from benchmarks.instrument.measure import Measurement, measure_in_workers, run_worker
 from benchmarks.instrument.storage import CaseBaseline
 
-__all__ = ["compare_with_ref", "judge"]
+__all__ = ["compare_side_by_side", "judge"]
 
 
 def judge(
-    case: Case, baseline: CaseBaseline, *, against: str = "the baseline", across: bool = False
+    case: Case,
+    baseline: CaseBaseline,
+    *,
+    against: str = "the baseline",
+    across: bool = False,
+    commit_tree: Callable[[str], Path] | None = None,
 ) -> Judgement:
-    """Screen ``case`` against its baseline in one process, and confirm a suspect in more."""
+    """Screen ``case`` against its baseline in one process, confirm a suspect in more, and
+    confirm a confirmed one against the code the baseline measured.
+
+    A stored figure may not reproduce on this host or with these versions, for
+    the same code: so a case that the stored figure says got slower is measured
+    side by side with the baseline's own commit (``commit_tree`` checks it out),
+    and fails only if this tree is slower than that commit measured here.
+    Without ``commit_tree``, a confirmed change against the stored figure decides.
+    """
     decided = decision.check_baseline(case, baseline)
     if decided is not None:
         return decided
@@ -39,12 +54,29 @@ def judge(
     problem = decision.problem(case, measurements, stored)
     if problem is not None:
         return Judgement(case, screened, not_judged=problem)
-    return Judgement(case, screened, confirmed)
+    if not confirmed.regressed or commit_tree is None:
+        return Judgement(case, screened, confirmed)
+    unconfirmable = decision.unconfirmable(baseline.commit, gitref.has_commit)
+    if unconfirmable is not None:
+        return Judgement(case, screened, confirmed, not_judged=unconfirmable)
+    assert baseline.commit is not None
+    try:
+        root = commit_tree(baseline.commit)
+    except gitref.GitRefError as error:
+        return Judgement(case, screened, confirmed, not_judged=f"{decision.UNCONFIRMED}: {error}")
+    beside = compare_side_by_side(
+        case, root=root, against=f"its baseline's commit {baseline.commit[:9]}"
+    )
+    return Judgement(case, screened, confirmed, against_commit=beside)
 
 
-def compare_with_ref(case: Case, ref_root: Path, *, against: str) -> Verdict:
-    """This tree against REF's, side by side in alternating fresh processes.
+def compare_side_by_side(
+    case: Case, *, against: str, root: Path | None = None, interpreter: str | None = None
+) -> Verdict:
+    """This tree, here, against another side measured beside it in alternating fresh processes.
 
+    The other side is another tree (``root``, a git worktree of REF) or this
+    tree under another interpreter (``interpreter``, another environment).
     A suspect is measured once more with as many processes a side, and
     judged on all of them.
     """
@@ -55,12 +87,11 @@ def compare_with_ref(case: Case, ref_root: Path, *, against: str) -> Verdict:
     for _ in range(2):  # the second time only for a suspect
         for index in range(decision.AB_PROCESSES):
             # ABBA: neither side always goes first into a drifting machine.
-            sides: list[tuple[list[Measurement], Path | None]] = [
-                (current, None),
-                (reference, ref_root),
-            ]
-            for measurements, root in sides if index % 2 == 0 else reversed(sides):
-                measurements.append(run_worker(measured, root=root))
+            here = functools.partial(run_worker, measured)
+            there = functools.partial(run_worker, measured, root=root, interpreter=interpreter)
+            sides = [(current, here), (reference, there)]
+            for measurements, run in sides if index % 2 == 0 else reversed(sides):
+                measurements.append(run())
         verdict = decision.compare(case, current, reference, against=against)
         if verdict.not_judged is not None or not verdict.regressed:
             return verdict

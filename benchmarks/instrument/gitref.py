@@ -48,6 +48,24 @@ def resolve(ref: str) -> str:
     return found.stdout.strip()
 
 
+def clean_head() -> str | None:
+    """HEAD's full sha when the tree being measured is exactly it (no changes); else None.
+
+    What a stored figure names as the code it measured, so that a later
+    verdict can be confirmed against that very code.
+    """
+    head = _git("rev-parse", "--verify", "--quiet", "HEAD")
+    # Changes to tracked files only: results and baselines may lie about untracked.
+    if head.returncode != 0 or _git("diff", "--quiet", "HEAD").returncode != 0:
+        return None
+    return head.stdout.strip()
+
+
+def has_commit(commit: str) -> bool:
+    """Whether this clone holds ``commit`` (a shallow clone may not)."""
+    return _git("cat-file", "-e", f"{commit}^{{commit}}").returncode == 0
+
+
 def first_parent_commits(good: str, bad: str) -> list[str]:
     """The first-parent commits after ``good`` up to ``bad``, oldest first."""
     listed = _git("rev-list", "--first-parent", "--reverse", f"{good}..{bad}")

@@ -18,7 +18,7 @@ from typing import Any
 from benchmarks.instrument import adapter
 from benchmarks.instrument.environment import available_cores
 
-__all__ = ["cpu_model", "machine_facts", "machine_name", "simd_level"]
+__all__ = ["cpu_id", "cpu_model", "host_facts", "machine_facts", "machine_name", "simd_level"]
 
 #: The widest SIMD of a CPU by the flag Linux lists for it, widest first.
 _SIMD_FLAGS = (("avx512f", "AVX512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
@@ -30,12 +30,23 @@ def machine_facts() -> dict[str, Any]:
         **suite.versions(),
         "python": platform.python_version(),
         "cpu_model": cpu_model(),
+        "cpu_id": cpu_id(),
         "simd": simd_level(),
         "cores": os.cpu_count(),
         "cores_available": available_cores(),
         "threads_cap": os.environ.get(suite.THREADS_ENV_VAR),
         "platform": f"{platform.system()} {platform.machine()}",
     }
+
+
+def host_facts() -> dict[str, Any]:
+    """The host a figure was measured on, as every stored figure names it.
+
+    Two hosts of one machine name (the same CPU model name, cores and SIMD
+    level) may still be different CPUs: a hypervisor shows Intel's models 167
+    and 207 both as "Intel(R) Xeon(R) Processor". ``cpu_id`` tells them apart.
+    """
+    return {"cpu_model": cpu_model(), "cpu_id": cpu_id(), "simd": simd_level()}
 
 
 def machine_name(facts: Mapping[str, Any]) -> str:
@@ -75,6 +86,24 @@ def cpu_model() -> str:
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
+
+
+def cpu_id() -> str:
+    """The CPU's family, model and stepping, as Linux lists them.
+
+    For example "family 6 model 207 stepping 2".
+    """
+    fields: dict[str, str] = {}
+    for line in _cpuinfo().splitlines():
+        name, _, value = line.partition(":")
+        name = name.strip()
+        if name in ("cpu family", "model", "stepping") and name not in fields:
+            fields[name] = value.strip()
+        if not line.strip() and fields:  # the first processor's block is enough
+            break
+    if not fields:
+        return platform.processor() or platform.machine()
+    return " ".join(f"{name.removeprefix('cpu ')} {value}" for name, value in fields.items())
 
 
 def simd_level() -> str:

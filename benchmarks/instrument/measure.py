@@ -31,7 +31,7 @@ from typing import Any
 
 from benchmarks.instrument import adapter, environment, protocol
 from benchmarks.instrument.adapter import Case
-from benchmarks.instrument.timing import LOOP_ROUNDS, ROUNDS, min_round_seconds
+from benchmarks.instrument.timing import LOOP_ROUNDS, ROUNDS, min_round_seconds, source_name
 
 #: The folder the instrument's package is imported from: workers start there.
 ROOT = Path(__file__).resolve().parents[len(__name__.split(".")) - 1]
@@ -82,6 +82,7 @@ def wall_clock_protocol() -> dict[str, Any]:
     suite = adapter.current()
     return _protocol(
         min_round_seconds(),
+        source_name(),
         os.environ.get(suite.THREADS_ENV_VAR) or "all cores",
         tuple(suite.PROTOCOL_FILES),
         json.dumps(suite.PROTOCOL_SETTINGS, sort_keys=True),
@@ -90,7 +91,11 @@ def wall_clock_protocol() -> dict[str, Any]:
 
 @cache
 def _protocol(
-    round_seconds: float, threads: str, suite_files: tuple[Path, ...], suite_settings: str
+    round_seconds: float,
+    source: str,
+    threads: str,
+    suite_files: tuple[Path, ...],
+    suite_settings: str,
 ) -> dict[str, Any]:
     settings = {
         **json.loads(suite_settings),
@@ -99,6 +104,7 @@ def _protocol(
         "loop_rounds": LOOP_ROUNDS,
         "min_round_seconds": round_seconds,
         "threads": threads,
+        "source": source,
     }
     return protocol.protocol(ROOT, (*WALL_CLOCK_MODULES, *suite_files), settings)
 
@@ -117,12 +123,18 @@ def measure_in_workers(cases: Sequence[Case], workers: int) -> dict[str, list[Me
 
 
 def run_worker(
-    case: Case, *, against_reference: bool = False, root: Path | None = None
+    case: Case,
+    *,
+    against_reference: bool = False,
+    root: Path | None = None,
+    interpreter: str | None = None,
 ) -> Measurement:
     """Measure ``case`` in a fresh ``python -m benchmarks.instrument.worker``.
 
     ``root`` is another tree (a git worktree) whose package is measured,
     with this tree's measuring code and this process's input.
+    ``interpreter`` is another Python (another virtual environment, with
+    other versions of the libraries) that runs the worker on this tree.
     """
     suite = adapter.current()
     payload = suite.payload(case)
@@ -136,11 +148,11 @@ def run_worker(
         "copy_bytes": 2 * len(payload),
     }
     worker_environment = environment.worker_environment(os.environ)
-    if root is not None:
-        # The slowdown slows this tree down, never the one it is compared with.
+    if root is not None or interpreter is not None:
+        # The slowdown slows this side down, never the one it is compared with.
         worker_environment.pop(suite.SLOWDOWN_ENV_VAR, None)
     completed = subprocess.run(
-        [sys.executable, "-m", f"{_PACKAGE}.worker"],
+        [interpreter or sys.executable, "-m", f"{_PACKAGE}.worker"],
         input=json.dumps(request).encode() + b"\n" + payload,
         capture_output=True,
         check=False,
@@ -152,6 +164,30 @@ def run_worker(
             f"benchmark worker failed on {case.key}:\n{completed.stderr.decode(errors='replace')}"
         )
     return measurement_of(json.loads(completed.stdout))
+
+
+@cache
+def versions_under(interpreter: str) -> dict[str, Any]:
+    """What ``interpreter`` measures with: Python's version and the suite's versions there.
+
+    Asked of the worker module under that interpreter, in this tree: the
+    other side of ``--recolor-compare-env``. RuntimeError when it cannot
+    import the measured package.
+    """
+    suite = adapter.current()
+    completed = subprocess.run(
+        [interpreter, "-m", f"{_PACKAGE}.worker", "--versions"],
+        input=json.dumps({"worker_module": suite.WORKER_MODULE}).encode(),
+        capture_output=True,
+        check=False,
+        cwd=ROOT,
+    )
+    lines = completed.stdout.decode(errors="replace").strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        last = (completed.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{interpreter} cannot run the benchmark worker here: {last}")
+    found: dict[str, Any] = json.loads(lines[-1])
+    return found
 
 
 def measurement_of(output: dict[str, Any]) -> Measurement:

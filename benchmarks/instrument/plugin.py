@@ -24,13 +24,14 @@ what is printed (summary), and the callgrind instrument (cost/).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_benchmark.session import PerformanceRegression
 
-from benchmarks.instrument import adapter, gitref, storage, timing
+from benchmarks.instrument import adapter, gitref, measure, storage, timing
 from benchmarks.instrument.cost import decision as cost_decision
 from benchmarks.instrument.cost import session as cost_session
 from benchmarks.instrument.cost.callgrind import missing_tools
@@ -97,6 +98,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="with --benchmark-only: measure each case in REF's tree too (a temporary git "
         "worktree), side by side on this machine, and judge against it; with --recolor-cost: "
         "count it there",
+    )
+    group.addoption(
+        "--recolor-compare-env",
+        default=None,
+        metavar="PYTHON",
+        help="with --benchmark-only: measure this tree under the interpreter PYTHON too (another "
+        "virtual environment, other versions of the libraries), side by side, and judge against "
+        "it; with --recolor-cost: count it there",
     )
     cost = parser.getgroup("recolor-cost", "benchmark instrument (callgrind, needs valgrind)")
     cost.addoption(
@@ -174,6 +183,8 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--recolor-compare measures: run python -m pytest --benchmark-only "
             f"--recolor-compare {option.recolor_compare} (or with --recolor-cost, to count)"
         )
+    if option.recolor_compare_env:
+        _check_compare_env(option)
     suite.configure()
     if not (option.benchmark_only or option.benchmark_enable):
         # Plain `pytest`: run each benchmark once, as a smoke test.
@@ -182,6 +193,28 @@ def pytest_configure(config: pytest.Config) -> None:
         _configure_cost(config)
     else:
         _configure_wall_clock(config)
+
+
+def _check_compare_env(option: Any) -> None:
+    """Refuse --recolor-compare-env where it cannot run; make PYTHON a path that can."""
+    if option.recolor_compare:
+        raise pytest.UsageError(
+            "--recolor-compare and --recolor-compare-env each name the other side: give one"
+        )
+    if option.recolor_record_baseline or option.recolor_record_cost_baseline:
+        raise pytest.UsageError("--recolor-compare-env judges; it records no baseline")
+    if not (option.benchmark_only or option.recolor_cost):
+        raise pytest.UsageError(
+            f"--recolor-compare-env measures: run python -m pytest --benchmark-only "
+            f"--recolor-compare-env {option.recolor_compare_env} (or with --recolor-cost)"
+        )
+    found = shutil.which(option.recolor_compare_env)
+    if found is None:
+        raise pytest.UsageError(
+            f"--recolor-compare-env {option.recolor_compare_env}: no such Python interpreter; "
+            "give the python of another virtual environment, such as ../other-venv/bin/python"
+        )
+    option.recolor_compare_env = str(Path(found).absolute())
 
 
 def _reference(session: RaceSession | cost_session.CostSession, ref: str) -> None:
@@ -209,10 +242,20 @@ def _configure_wall_clock(config: pytest.Config) -> None:
     config.stash[_WALL] = session
     if not session.timing:
         return
-    if option.recolor_compare:
+    if option.recolor_compare_env:
+        session.compare_env = option.recolor_compare_env
+        session.compare_env_versions = _versions_under(option.recolor_compare_env)
+    elif option.recolor_compare:
         _reference(session, option.recolor_compare)
     elif not session.recording:
         session.choose_baseline(option.recolor_baseline, option.recolor_across_machines)
+
+
+def _versions_under(interpreter: str) -> dict[str, Any]:
+    try:
+        return measure.versions_under(interpreter)
+    except RuntimeError as error:
+        raise pytest.UsageError(f"--recolor-compare-env: {error}") from error
 
 
 def _configure_cost(config: pytest.Config) -> None:
@@ -235,7 +278,10 @@ def _configure_cost(config: pytest.Config) -> None:
         raise pytest.UsageError(problem)
     session = cost_session.CostSession(config, threshold=option.recolor_cost_threshold)
     config.stash[_COST] = session
-    if option.recolor_compare:
+    if option.recolor_compare_env:
+        session.compare_env = option.recolor_compare_env
+        session.compare_env_versions = _versions_under(option.recolor_compare_env)
+    elif option.recolor_compare:
         _reference(session, option.recolor_compare)
     elif not session.recording:
         cost_session.open_baseline(session, option.recolor_cost_baseline)

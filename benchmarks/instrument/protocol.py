@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["code_digest", "describe_differences", "identity", "named", "protocol"]
+__all__ = ["check_table", "code_digest", "describe_differences", "identity", "named", "protocol"]
 
 
 def code_digest(path: Path) -> str:
@@ -57,6 +57,20 @@ def named(
     """The protocols of ``known`` that ``identities`` name, by identity: what a file keeps."""
     wanted = set(identities)
     return {identity: dict(known[identity]) for identity in sorted(known) if identity in wanted}
+
+
+def check_table(protocols: Any, where: str) -> None:
+    """ValueError unless ``protocols`` is a table of protocols, each with a table of digests."""
+    if not isinstance(protocols, dict):
+        raise ValueError(f"{where}: protocols must be a table of tables")
+    for name, entry in protocols.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: protocols must be a table of tables")
+        code = entry.get("code", {})
+        if not isinstance(code, dict) or not all(isinstance(v, str) for v in code.values()):
+            raise ValueError(
+                f"{where}: protocol {name!r}: code must be a table of module digests, got {code!r}"
+            )
 
 
 def describe_differences(stored: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str:

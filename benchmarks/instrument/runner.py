@@ -12,9 +12,19 @@ from typing import Any
 
 import pytest
 
-from benchmarks.instrument import adapter, decision, gate, measure, protocol, storage
+from benchmarks.instrument import (
+    adapter,
+    decision,
+    dependencies,
+    gate,
+    gitref,
+    measure,
+    protocol,
+    storage,
+)
 from benchmarks.instrument.adapter import Case
-from benchmarks.instrument.machine import machine_facts
+from benchmarks.instrument.files import shown
+from benchmarks.instrument.machine import host_facts, machine_facts
 from benchmarks.instrument.meters import CpuMeter, peak_bytes
 from benchmarks.instrument.session import Outcome, RaceSession
 
@@ -116,6 +126,8 @@ class Race:
             return
         if session.recording:
             session.recorded.append(case)
+        elif session.compare_env:
+            self._compare_env(outcome, session.compare_env)
         elif session.compare:
             self._compare(outcome)
         elif session.baseline_unusable:
@@ -142,9 +154,25 @@ class Race:
             )
             self._not_judged(case, reason)
             return
+        suite = adapter.current()
+        here = {**suite.versions(), "python": machine_facts()["python"]}
+        unjudged = dependencies.unjudged_reason(
+            baseline_case.versions,
+            here,
+            (*dependencies.ALWAYS, *suite.depends_on(case)),
+            lock=shown(suite.LOCK_PATH),
+            record=f"{storage.RECORD_COMMAND} -k {case.key}",
+        )
+        if unjudged is not None:
+            self._not_judged(case, unjudged)
+            return
         try:
             judgement = gate.judge(
-                case, baseline_case, against=session.against, across=session.across_machines
+                case,
+                baseline_case,
+                against=session.against,
+                across=session.across_machines,
+                commit_tree=None if session.across_machines else session.commit_tree,
             )
         except decision.BaselineMismatch as error:
             pytest.fail(str(error), pytrace=False)
@@ -153,9 +181,12 @@ class Race:
             if on_reference:
                 outcome.x_copy = judgement.screen.current  # the same fresh-process rounds
         if judgement.not_judged is not None:
-            if on_reference:
+            if on_reference and judgement.confirmed is None:
                 outcome.x_copy_fault = judgement.not_judged
             self._not_judged(case, judgement.not_judged, grouped=False)
+            return
+        if beside_problem := (judgement.against_commit and judgement.against_commit.not_judged):
+            self._not_judged(case, f"{decision.UNCONFIRMED}: {beside_problem}", grouped=False)
             return
         if judgement.noisy_baseline is not None:
             info["gate"] = (
@@ -172,8 +203,23 @@ class Race:
         if judgement.confirmed is not None:
             info["gate_confirmed_change"] = outcome.change = judgement.confirmed.change
             info["gate_p_value"] = judgement.confirmed.p_value
-            if judgement.confirmed.regressed:
-                pytest.fail(judgement.confirmed.describe(), pytrace=False)
+        beside = judgement.against_commit
+        if beside is not None:
+            info["gate_commit_change"] = outcome.change = beside.change
+            info["gate_commit_p_value"] = beside.p_value
+        if judgement.does_not_reproduce:
+            differ = dependencies.differences(
+                baseline_case.host, host_facts(), host_facts()
+            ) + dependencies.differences(baseline_case.versions, here, here)
+            note = decision.not_reproduced(judgement, differ, storage.RECORD_COMMAND)
+            info["gate"] = note
+            session.notes.append(f"{case.key}: {note}")
+        elif judgement.regressed:
+            assert judgement.confirmed is not None
+            message = judgement.confirmed.describe()
+            if beside is not None:
+                message += f"\nconfirmed against the code it measured: {beside.describe()}"
+            pytest.fail(message, pytrace=False)
 
     def _compare(self, outcome: Outcome) -> None:
         """Judge against REF's tree, measured side by side on this machine."""
@@ -190,7 +236,9 @@ class Race:
         measured = suite.measured_as(case)
         verdict = session.compared.get(measured.key)
         if verdict is None:
-            verdict = gate.compare_with_ref(case, session.reference_root, against=session.compare)
+            verdict = gate.compare_side_by_side(
+                case, root=session.reference_root, against=session.compare
+            )
             session.compared[measured.key] = verdict
         verdict = dataclasses.replace(verdict, case=case)
         if verdict.measurements:
@@ -211,6 +259,33 @@ class Race:
         if verdict.regressed:
             pytest.fail(verdict.describe(), pytrace=False)
 
+    def _compare_env(self, outcome: Outcome, interpreter: str) -> None:
+        """Judge this tree under this interpreter against it under another, side by side."""
+        case, session, suite = outcome.case, self.session, adapter.current()
+        measured = suite.measured_as(case)
+        verdict = session.compared.get(measured.key)
+        if verdict is None:
+            verdict = gate.compare_side_by_side(
+                case, interpreter=interpreter, against=session.against
+            )
+            session.compared[measured.key] = verdict
+        verdict = dataclasses.replace(verdict, case=case)
+        versions = session.environments(case)
+        outcome.change = None if verdict.not_judged else verdict.change
+        info = self.benchmark.extra_info
+        info["compare_env"] = interpreter
+        info["compare_env_versions"] = versions.describe_both()
+        if verdict.not_judged is not None:
+            self._not_judged(case, verdict.not_judged, grouped=False)
+            return
+        info["compare_change"] = verdict.change
+        info["compare_p_value"] = verdict.p_value
+        session.notes.append(f"{case.key}: {versions.describe_change(verdict.change)}")
+        if verdict.regressed:
+            pytest.fail(
+                f"{verdict.describe()}: {versions.describe_change(verdict.change)}", pytrace=False
+            )
+
     def _not_judged(self, case: Case, reason: str, *, grouped: bool = True) -> None:
         """Record why ``case`` was not judged; ``grouped`` reasons are shared by many cases."""
         self.benchmark.extra_info["gate"] = f"not judged: {reason}"
@@ -229,6 +304,7 @@ def record_baseline(session: RaceSession) -> None:
     facts = machine_facts()
     measuring_protocol = measure.wall_clock_protocol()
     identity = protocol.identity(measuring_protocol)
+    commit, host = gitref.clean_head(), host_facts()
     cases = {}
     for key, confirm in confirm_cases.items():
         measurements = processes[confirm.key]
@@ -244,6 +320,8 @@ def record_baseline(session: RaceSession) -> None:
             probe_seconds=None
             if None in probes
             else tuple(float(f"{seconds:.6g}") for seconds in probes if seconds is not None),
+            commit=commit,
+            host=host,
         )
         problem = decision.yardstick_problem(measurements)
         if problem is not None:
@@ -254,6 +332,7 @@ def record_baseline(session: RaceSession) -> None:
         facts,
         cases,
         {identity: measuring_protocol},
+        keep={case.key for case in suite.wall_clock_cases()},
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import platform
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from benchmarks.instrument import measure, protocol
+from benchmarks.instrument import adapter, dependencies, gitref, measure, protocol
 from benchmarks.instrument import storage as baselines
 from benchmarks.instrument.adapter import Case
 from benchmarks.instrument.decision import Verdict
@@ -39,6 +41,8 @@ class RaceSession:
     baseline_problem: str | None = None
     baseline_unusable: bool = False
     compare: str | None = None
+    compare_env: str | None = None  # another interpreter, measured beside this one
+    compare_env_versions: dict[str, Any] = field(default_factory=dict)  # what it measures with
     reference_root: Path | None = None
     reference_subjects: set[str] = field(default_factory=set)
     outcomes: list[Outcome] = field(default_factory=list)
@@ -49,10 +53,15 @@ class RaceSession:
     faults: list[str] = field(default_factory=list)  # cases whose x copy was a measuring fault
     recording_problems: list[str] = field(default_factory=list)  # "key: yardstick problem"
     compared: dict[str, Verdict] = field(default_factory=dict)  # by measured case key
+    notes: list[str] = field(default_factory=list)  # "key: note", passed cases worth a line
+    stale: list[str] = field(default_factory=list)  # stored cases the suite no longer has
+    commit_trees: dict[str, Path] = field(default_factory=dict)  # baselines' commits, checked out
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
     def against(self) -> str:
+        if self.compare_env:
+            return f"the environment of {self.compare_env}"
         if self.compare:
             return self.compare
         if self.across_machines and self.baseline is not None:
@@ -66,6 +75,19 @@ class RaceSession:
     @property
     def recording(self) -> bool:
         return bool(self.config.option.recolor_record_baseline)
+
+    def environments(self, case: Case) -> dependencies.Environments:
+        """This environment and ``compare_env``'s, as ``case`` depends on them."""
+        suite = adapter.current()
+        here = {**suite.versions(), "python": platform.python_version()}
+        names = (*dependencies.ALWAYS, *suite.depends_on(case))
+        return dependencies.Environments(here, self.compare_env_versions, names)
+
+    def commit_tree(self, commit: str) -> Path:
+        """``commit``'s tree, checked out once a session (GitRefError when it cannot be)."""
+        if commit not in self.commit_trees:
+            self.commit_trees[commit] = self.cleanup.enter_context(gitref.worktree(commit))
+        return self.commit_trees[commit]
 
     def not_judged(self, case: Case, reason: str) -> None:
         self.unjudged.setdefault(reason, []).append(case.key)
@@ -91,6 +113,9 @@ class RaceSession:
             self.across_machines = chosen[0] != self.machine
             return
         self.baseline = machines.get(self.machine)
+        if self.baseline is not None:
+            known = {case.key for case in adapter.current().wall_clock_cases()}
+            self.stale = sorted(set(self.baseline.cases) - known)
         ways_forward = (
             f"Record this machine's with: {baselines.RECORD_COMMAND} (or compare with a git "
             "ref on this machine: --recolor-compare main)"
@@ -113,6 +138,3 @@ class RaceSession:
                 "ratio measured another way does not judge this one. " + ways_forward
             )
             self.baseline = None
-
-
-SESSION = pytest.StashKey[RaceSession]()

@@ -11,15 +11,25 @@ unit the gate decides on, is written down rather than derived from a
 constant that may change. Each case names the protocol that measured it
 (:mod:`benchmarks.instrument.protocol`; each machine's table ``protocols``
 spells them out) and the yardstick's seconds per call in each process,
-which the gate checks before it judges. Format 4 names the code a case
-measures its ``subject`` (format 3 said ``technique``); a case of format 2
-names no protocol: it is kept, and not judged, until re-recorded.
+which the gate checks before it judges. Format 5 adds each case's
+environment: the commit whose tree it measured (null when the tree had
+changes), against which a case that looks slower is confirmed, and the host
+(CPU model, family and model, SIMD level) beside the versions. Format 4
+named the code a case measures its ``subject`` (format 3 said
+``technique``); a case of format 2 names no protocol: it is kept, and not
+judged, until re-recorded.
+
+A baseline is checked as a whole on load, and trusted only as far as it can
+be checked: a ratio outside what any yardstick allows
+(:data:`RATIO_RANGE`), a protocol that is not a table of tables, or a file
+nested deeper than JSON's reader can follow, make it unusable, with advice.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +38,17 @@ from typing import Any
 from benchmarks.instrument import protocol
 from benchmarks.instrument.files import write_text
 
-FORMAT = 4
+FORMAT = 5
 #: Older formats still read; their cases were measured by older protocols, so
-#: nothing is judged by them until re-recorded.
-READABLE_FORMATS = (2, 3, FORMAT)
+#: nothing is judged by them until re-recorded (format 4's name no commit to
+#: confirm a slower case against).
+READABLE_FORMATS = (2, 3, 4, FORMAT)
+#: The ratios a yardstick allows: a case a thousand times faster than copying
+#: its input, or a million times slower than it, is no measurement but a
+#: corrupt file (the slowest case, an interpreted loop, is about 10^4 x copy).
+RATIO_RANGE = (1e-3, 1e6)
+#: A yardstick's seconds per call: from a nanosecond to an hour.
+SECONDS_RANGE = (1e-9, 3600.0)
 RECORD_COMMAND = "python -m pytest --benchmark-only --recolor-record-baseline"
 
 
@@ -60,6 +77,10 @@ class CaseBaseline:
     #: bandwidth probe's where the yardstick copies (None before format 3).
     yardstick_seconds: tuple[float, ...] | None = None
     probe_seconds: tuple[float, ...] | None = None
+    #: The commit whose tree was measured, None when it had changes (format 5).
+    commit: str | None = None
+    #: The host it was measured on (:func:`~benchmarks.instrument.machine.host_facts`).
+    host: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -75,6 +96,9 @@ class CaseBaseline:
                 entry[name] = list(value)
         if self.versions is not None:
             entry["versions"] = dict(self.versions)
+        if self.host is not None:
+            entry["host"] = dict(self.host)
+        entry["commit"] = self.commit
         return entry
 
 
@@ -99,7 +123,7 @@ def load(path: Path) -> dict[str, MachineBaseline]:
             f"machine with: {RECORD_COMMAND}"
         )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = _read_json(path)
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
         if data.get("format") == 1:
@@ -119,6 +143,14 @@ def load(path: Path) -> dict[str, MachineBaseline]:
     return machines
 
 
+def _read_json(path: Path) -> Any:
+    """``path``'s JSON; ValueError for a document nested deeper than the reader can follow."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be a baseline") from None
+
+
 def _machine(name: str, entry: Any) -> MachineBaseline:
     if not isinstance(entry, dict) or not isinstance(entry.get("facts"), dict):
         raise ValueError(f"machine {name!r} has no facts")
@@ -126,8 +158,7 @@ def _machine(name: str, entry: Any) -> MachineBaseline:
     if not isinstance(cases, dict) or not cases:
         raise ValueError(f"machine {name!r} has no cases")
     protocols = entry.get("protocols", {})
-    if not isinstance(protocols, dict) or not all(isinstance(p, dict) for p in protocols.values()):
-        raise ValueError(f"machine {name!r}: protocols must be a table of tables")
+    protocol.check_table(protocols, f"machine {name!r}")
     return MachineBaseline(
         name,
         entry["facts"],
@@ -136,17 +167,19 @@ def _machine(name: str, entry: Any) -> MachineBaseline:
     )
 
 
-def _positive_numbers(where: str, name: str, values: Any) -> tuple[float, ...] | None:
+def _seconds(where: str, name: str, values: Any) -> tuple[float, ...] | None:
     if values is None:
         return None
     if not isinstance(values, list) or not values:
         raise ValueError(f"{where}: {name} must be a non-empty list of numbers")
     for value in values:
-        _check_positive(where, value, f"every value of {name}")
+        _check_within(where, value, f"every value of {name}", SECONDS_RANGE)
     return tuple(float(value) for value in values)
 
 
-def _check_positive(where: str, value: Any, what: str = "every ratio") -> None:
+def _check_within(
+    where: str, value: Any, what: str = "every ratio", limits: tuple[float, float] = RATIO_RANGE
+) -> None:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -154,6 +187,12 @@ def _check_positive(where: str, value: Any, what: str = "every ratio") -> None:
         or value <= 0
     ):
         raise ValueError(f"{where}: {what} must be a finite number > 0, got {value!r}")
+    low, high = limits
+    if not low <= value <= high:
+        raise ValueError(
+            f"{where}: {what} must lie within {low:g}..{high:g}, as a measurement can; got "
+            f"{value!r}, which no yardstick allows: the file is corrupt"
+        )
 
 
 def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
@@ -173,22 +212,32 @@ def _case(machine: str, key: str, entry: Any) -> CaseBaseline:
         if not isinstance(process, list) or not process:
             raise ValueError(f"{where}: every process must be a non-empty list of ratios")
         for value in process:
-            _check_positive(where, value)
+            _check_within(where, value)
     versions = entry.get("versions")
     if versions is not None and not isinstance(versions, dict):
         raise ValueError(f"{where}: versions must be a table, got {versions!r}")
-    protocol = entry.get("protocol")
-    if protocol is not None and not isinstance(protocol, str):
-        raise ValueError(f"{where}: protocol must be a string, got {protocol!r}")
+    identity = entry.get("protocol")
+    if identity is not None and not isinstance(identity, str):
+        raise ValueError(f"{where}: protocol must be a string, got {identity!r}")
+    commit = entry.get("commit")
+    if commit is not None and not (
+        isinstance(commit, str) and re.fullmatch("[0-9a-f]{40}", commit)
+    ):
+        raise ValueError(f"{where}: commit must be a full git sha or null, got {commit!r}")
+    host = entry.get("host")
+    if host is not None and not isinstance(host, dict):
+        raise ValueError(f"{where}: host must be a table, got {host!r}")
     return CaseBaseline(
         entry["subject"],
         entry["yardstick"],
         entry["measured_as"],
         tuple(tuple(float(value) for value in process) for process in processes),
         versions,
-        protocol,
-        _positive_numbers(where, "yardstick_seconds", entry.get("yardstick_seconds")),
-        _positive_numbers(where, "probe_seconds", entry.get("probe_seconds")),
+        identity,
+        _seconds(where, "yardstick_seconds", entry.get("yardstick_seconds")),
+        _seconds(where, "probe_seconds", entry.get("probe_seconds")),
+        commit,
+        host,
     )
 
 
@@ -198,17 +247,23 @@ def write(
     facts: dict[str, Any],
     cases: dict[str, CaseBaseline],
     protocols: Mapping[str, dict[str, Any]],
+    *,
+    keep: set[str] | None = None,
 ) -> None:
     """Merge ``cases`` into ``machine``'s baseline, atomically; other machines are kept.
 
     ``protocols`` spells out, by identity, the protocols the new cases name;
-    a machine keeps only the protocols its cases still name. A baseline file
-    that is there but unusable is not replaced by the few cases of a partial
-    (``-k``) recording: that would lose the others.
+    a machine keeps only the protocols its cases still name. ``keep`` is every
+    case the suite has: this machine's stored cases outside it are dropped. A
+    baseline file that is there but unusable is not replaced by the few cases
+    of a partial (``-k``) recording: that would lose the others.
     """
     machines = load(path) if path.exists() else {}
     previous = machines.get(machine)
-    merged = {**(previous.cases if previous else {}), **cases}
+    stored = previous.cases if previous else {}
+    if keep is not None:
+        stored = {key: case for key, case in stored.items() if key in keep}
+    merged = {**stored, **cases}
     known = {**(previous.protocols if previous else {}), **protocols}
     kept = protocol.named(known, (case.protocol for case in merged.values()))
     machines[machine] = MachineBaseline(machine, facts, merged, kept)

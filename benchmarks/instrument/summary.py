@@ -30,6 +30,13 @@ def header_lines(session: RaceSession) -> list[str]:
     ]
     if session.recording:
         lines.append(f"{package} benchmarks: recording this machine's baseline in {path}")
+    elif session.compare_env:
+        there = session.compare_env_versions
+        lines.append(
+            f"{package} benchmarks: gate against this tree under {session.compare_env}, "
+            f"measured side by side, threshold {decision.AB_FACTOR}; there: "
+            + ", ".join(f"{name} {version}" for name, version in there.items())
+        )
     elif session.compare:
         lines.append(
             f"{package} benchmarks: gate against {session.compare}, measured side by side here "
@@ -76,6 +83,15 @@ def write_summary(terminalreporter: Any, session: RaceSession) -> None:
         write(f"{package}: NOT JUDGED: {line}", yellow=True)
     for line in session.faults:
         write(f"{package}: x copy not shown, no result: {line}", yellow=True)
+    for line in session.notes:
+        write(f"{package}: passed, with a note: {line}", yellow=True)
+    if session.stale:
+        write(
+            f"{package}: the baseline holds {len(session.stale)} case(s) the suite no longer has, "
+            f"judged never: {', '.join(session.stale)}; recording any case drops them: "
+            f"{baselines.RECORD_COMMAND} -k ...",
+            yellow=True,
+        )
     if session.recording:
         path = session.config.option.recolor_baseline
         write(f"{package}: baseline of {session.machine} recorded in {path}")
@@ -127,7 +143,14 @@ def _legend(session: RaceSession) -> list[str]:
         f"x {adapter.current().REFERENCE_NAME}: time over the reference row's, interleaved, "
         "in a fresh process.",
     ]
-    if session.compare:
+    if session.compare_env:
+        lines.append(
+            f"vs ref: time over its yardstick under this interpreter against under "
+            f"{session.compare_env}, medians of {decision.AB_PROCESSES} alternating fresh "
+            f"processes a side; a case fails above {decision.AB_FACTOR} if the change is "
+            "significant."
+        )
+    elif session.compare:
         lines.append(
             f"vs ref: time over its yardstick here against in {session.compare}'s tree, "
             f"medians of {decision.AB_PROCESSES} alternating fresh processes a side; a case "

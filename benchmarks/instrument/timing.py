@@ -1,11 +1,17 @@
-"""Alternating rounds of calibrated calls: the loop every wall-clock worker times with."""
+"""Alternating rounds of calibrated calls: the loop every wall-clock worker times with.
+
+The instrument's own tests may put a deterministic source in its place
+(:data:`SOURCE_ENV_VAR`), so that a test of what the gate decides does not
+depend on how busy the machine is: "3x slower" is then 3x.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 #: Alternating rounds a measurement times, and for interpreted loops, whose
 #: calls take seconds.
@@ -18,6 +24,49 @@ MIN_ROUND_SECONDS = 0.02
 ROUND_SECONDS_ENV_VAR = "RECOLOR_BENCH_ROUND_SECONDS"
 #: A round never repeats a call more often than this, however fast it is.
 MAX_ITERATIONS = 1 << 20
+#: "module:function" of a measurement source in the timing loop's place, for the
+#: instrument's own tests; unset, the loop times. It is part of the protocol, so a
+#: figure of one source never judges a figure of another.
+SOURCE_ENV_VAR = "BENCHMARK_INSTRUMENT_SOURCE"
+TIMING_LOOP = "the timing loop"
+
+
+class Source(Protocol):
+    """What a worker's measurements come from: seconds per call of each call, per round."""
+
+    def __call__(
+        self,
+        calls: Mapping[str, Callable[[], Any]],
+        *,
+        rounds: int,
+        min_round_time: float,
+        case: Mapping[str, Any],
+    ) -> dict[str, list[float]]: ...
+
+
+def source_name() -> str:
+    """The measurement source workers use here, as the protocol records it."""
+    return os.environ.get(SOURCE_ENV_VAR, "").strip() or TIMING_LOOP
+
+
+def measurement_source() -> Source:
+    """The timing loop, or the source :data:`SOURCE_ENV_VAR` names."""
+    name = source_name()
+    if name == TIMING_LOOP:
+        return _timed
+    module, _, function = name.partition(":")
+    source: Source = getattr(importlib.import_module(module), function)
+    return source
+
+
+def _timed(
+    calls: Mapping[str, Callable[[], Any]],
+    *,
+    rounds: int,
+    min_round_time: float,
+    case: Mapping[str, Any],
+) -> dict[str, list[float]]:
+    return time_rounds(calls, rounds=rounds, min_round_time=min_round_time)
 
 
 def min_round_seconds() -> float:

@@ -42,6 +42,7 @@ estimated cycles.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -142,8 +143,17 @@ def valgrind_version() -> str:
     return completed.stdout.strip().removeprefix("valgrind-")
 
 
-def worker_environment() -> dict[str, str]:
-    """The small fixed environment every worker runs in (see the module's docstring)."""
+def worker_environment(interpreter: str | None = None) -> dict[str, str]:
+    """The small fixed environment every worker runs in (see the module's docstring).
+
+    Under another ``interpreter`` (another environment, maybe another numba),
+    numba's kernels go to a cache of that interpreter's own.
+    """
+    cache = NUMBA_CACHE
+    if interpreter is not None:
+        cache = cache.with_name(
+            f"{cache.name}-{hashlib.sha256(interpreter.encode()).hexdigest()[:8]}"
+        )
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -158,7 +168,7 @@ def worker_environment() -> dict[str, str]:
         adapter.current().THREADS_ENV_VAR: "1",
         "NUMBA_CPU_NAME": NUMBA_CPU,
         "NUMBA_CPU_FEATURES": "",
-        "NUMBA_CACHE_DIR": str(NUMBA_CACHE),
+        "NUMBA_CACHE_DIR": str(cache),
     }
 
 
@@ -182,7 +192,7 @@ def cost_protocol() -> dict[str, Any]:
     return protocol.protocol(ROOT, (*COST_MODULES, *suite.PROTOCOL_FILES), settings)
 
 
-def valgrind_command(out_dir: Path) -> list[str]:
+def valgrind_command(out_dir: Path, interpreter: str | None = None) -> list[str]:
     caches = [f"--{name}={','.join(map(str, shape))}" for name, shape in CACHE_MODEL.items()]
     return [
         "setarch",
@@ -193,7 +203,7 @@ def valgrind_command(out_dir: Path) -> list[str]:
         "--cache-sim=yes",
         *caches,
         f"--callgrind-out-file={out_dir}/callgrind.out.%p",
-        sys.executable,
+        interpreter or sys.executable,
         "-m",
         _WORKER,
     ]
@@ -213,7 +223,9 @@ def _request(case: Case | None, root: Path | None, **extra: Any) -> str:
     )
 
 
-def warm_up(cases: Iterable[Case], root: Path | None = None) -> None:
+def warm_up(
+    cases: Iterable[Case], root: Path | None = None, interpreter: str | None = None
+) -> None:
     """Run one case of each of the adapter's warm-up groups natively, to fill numba's cache.
 
     Compiling under valgrind takes minutes; natively, a second or two. The
@@ -226,14 +238,19 @@ def warm_up(cases: Iterable[Case], root: Path | None = None) -> None:
         if group is None:
             continue
         _run(
-            [sys.executable, "-m", _WORKER],
+            [interpreter or sys.executable, "-m", _WORKER],
             _request(case, root, warm_only=True),
             f"warming up for {case.key}",
+            interpreter,
         )
 
 
 def measure(
-    case: Case | None, root: Path | None = None, *, filler_units: int = 0
+    case: Case | None,
+    root: Path | None = None,
+    *,
+    filler_units: int = 0,
+    interpreter: str | None = None,
 ) -> tuple[Cost, str]:
     """Count one call of ``case`` in a fresh worker under callgrind.
 
@@ -244,20 +261,28 @@ def measure(
     comparison); the measuring code is always this tree's. ``filler_units``
     adds that much deterministic work after each call: the cost mode's
     slowdown (:mod:`benchmarks.instrument.cost.slowdown`). With
-    ``case=None`` the worker counts the filler alone.
+    ``case=None`` the worker counts the filler alone. ``interpreter`` is
+    another Python (another environment) that runs the worker on this tree.
     """
     with tempfile.TemporaryDirectory(prefix="cost-worker-") as folder:
-        dumps, simulated_cpu = count_into(Path(folder), case, root, filler_units=filler_units)
+        dumps, simulated_cpu = count_into(
+            Path(folder), case, root, filler_units=filler_units, interpreter=interpreter
+        )
     return median_cost(list(dumps.values())), simulated_cpu
 
 
 def count_into(
-    folder: Path, case: Case | None, root: Path | None = None, *, filler_units: int = 0
+    folder: Path,
+    case: Case | None,
+    root: Path | None = None,
+    *,
+    filler_units: int = 0,
+    interpreter: str | None = None,
 ) -> tuple[dict[Path, Cost], str]:
     """:func:`measure`'s count, its callgrind dumps written to ``folder``: each dump's cost."""
     what = case.key if case is not None else "the slowdown's filler"
     request = _request(case, root, filler_units=filler_units)
-    output = _run(valgrind_command(folder), request, f"counting {what}")
+    output = _run(valgrind_command(folder, interpreter), request, f"counting {what}", interpreter)
     dumps = {path: _read_dump(path) for path in sorted(folder.glob("callgrind.out.*.*"))}
     if len(dumps) != COUNTED_CALLS:
         raise CostError(f"counting {what}: expected {COUNTED_CALLS} dumps, found {len(dumps)}")
@@ -271,7 +296,7 @@ def median_cost(costs: Sequence[Cost]) -> Cost:
     return next(cost for cost in costs if cost.estimated_cycles == middle)
 
 
-def _run(command: list[str], request: str, what: str) -> str:
+def _run(command: list[str], request: str, what: str, interpreter: str | None = None) -> str:
     completed = subprocess.run(
         command,
         input=request,
@@ -279,7 +304,7 @@ def _run(command: list[str], request: str, what: str) -> str:
         text=True,
         check=False,
         cwd=ROOT,
-        env=worker_environment(),
+        env=worker_environment(interpreter),
     )
     if completed.returncode != 0:
         tail = "\n".join(completed.stderr.strip().splitlines()[-15:])

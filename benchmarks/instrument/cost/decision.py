@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument import adapter, protocol
+from benchmarks.instrument import adapter, dependencies, gitref, protocol
 from benchmarks.instrument.adapter import Case
 from benchmarks.instrument.cost.callgrind import (
     CACHE_MODEL,
@@ -34,7 +34,7 @@ from benchmarks.instrument.cost.callgrind import (
     cost_protocol,
     valgrind_version,
 )
-from benchmarks.instrument.files import write_text
+from benchmarks.instrument.files import shown, write_text
 from benchmarks.instrument.machine import cpu_model
 
 FORMAT = 2
@@ -46,6 +46,12 @@ RECORD_COMMAND = f"{COST_COMMAND} --recolor-record-cost-baseline"
 #: as much of a fall is reported, so that the baseline is re-recorded.
 DEFAULT_THRESHOLD = 3.0
 _COUNTS = ("instructions", "l1_misses", "ll_misses", "estimated_cycles")
+#: What every count depends on besides Python and the case's libraries: valgrind, the
+#: host's architecture and the CPU valgrind presents to the program.
+TOOLCHAIN = ("valgrind", "machine", "simulated_cpu")
+#: More than any one call can cost under valgrind (an hour of it counts about 10^12):
+#: a larger count is a corrupt file, not a measurement.
+MAX_COUNT = 10**13
 #: What the counts mean, stored with them and checked on load.
 _MODEL = {
     "cache_model": {name: list(shape) for name, shape in CACHE_MODEL.items()},
@@ -68,12 +74,12 @@ def _toolchain() -> dict[str, str | None]:
     """The versions of this process's toolchain: the same for every case of a session."""
     suite_versions = adapter.current().versions()
     suite_versions.pop(adapter.current().PACKAGE, None)  # the code measured, not the toolchain
-    return {
-        "python": platform.python_version(),
-        **suite_versions,
-        "valgrind": valgrind_version(),
-        "machine": platform.machine(),
-    }
+    return {"python": platform.python_version(), **suite_versions, **toolchain_facts()}
+
+
+def toolchain_facts() -> dict[str, str | None]:
+    """valgrind's version and the host's architecture: the same for any interpreter here."""
+    return {"valgrind": valgrind_version(), "machine": platform.machine()}
 
 
 def _restore_advice(path: Path) -> str:
@@ -90,12 +96,14 @@ def load_with_protocols(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str
     if not path.exists():
         raise FileNotFoundError(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except RecursionError:
+            raise ValueError("it is nested too deeply to be a baseline") from None
         if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
             raise ValueError(f"expected a JSON object with format {FORMAT}")
         protocols = data.get("protocols", {})
-        if not isinstance(protocols, dict):
-            raise ValueError("protocols must be a table")
+        protocol.check_table(protocols, "the file")
         if any(data.get(name) != value for name, value in _MODEL.items()):
             raise ValueError("it was counted with another cache model or cycle formula")
         cases = data.get("cases")
@@ -115,8 +123,10 @@ def _check_entry(key: str, entry: Any) -> None:
         raise ValueError(f"case {key!r} has no counts and versions")
     for name in _COUNTS:
         value = entry.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"case {key!r}: {name} must be a count >= 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+            raise ValueError(
+                f"case {key!r}: {name} must be a count from 0 to {MAX_COUNT:.0e}, got {value!r}"
+            )
     commit = entry.get("commit")
     if commit is not None and not (
         isinstance(commit, str) and re.fullmatch("[0-9a-f]{40}", commit)
@@ -139,28 +149,14 @@ def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
         "protocol": protocol.identity(cost_protocol()),
         "versions": case_versions,
         "host_cpu": cpu_model(),
-        "commit": recorded_commit(),
+        "commit": gitref.clean_head(),
     }
 
 
-def recorded_commit() -> str | None:
-    """HEAD, when the tree being counted is exactly it; else None."""
-    import subprocess
-
-    from benchmarks.instrument.gitref import ROOT
-
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-
-    head = git("rev-parse", "--verify", "--quiet", "HEAD")
-    if head.returncode != 0 or git("diff", "--quiet", "HEAD").returncode != 0:
-        return None
-    return head.stdout.strip()
-
-
-def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
+def write(path: Path, entries: dict[str, dict[str, Any]], *, keep: set[str] | None = None) -> None:
     """Merge ``entries`` into the baseline at ``path``, atomically.
 
+    ``keep`` is every case the suite has: stored cases outside it are dropped.
     A baseline that is there but unusable is not silently replaced by the
     few cases of a partial (``-k``) recording: that would lose the others.
     """
@@ -168,6 +164,8 @@ def write(path: Path, entries: dict[str, dict[str, Any]]) -> None:
     known: dict[str, Any] = {}
     if path.exists():
         existing, known = load_with_protocols(path)
+    if keep is not None:
+        existing = {key: entry for key, entry in existing.items() if key in keep}
     current = cost_protocol()
     known = {**known, protocol.identity(current): current}
     cases = dict(sorted({**existing, **entries}.items()))
@@ -185,11 +183,12 @@ def environment_differences(there: dict[str, str | None], here: dict[str, str | 
     """What two counts' environments differ in (toolchain versions, the CPU numpy sees),
     as "numpy 2.3.1 there, 2.4.6 here"; the same words for the baseline, an A/B and a
     bisection."""
-    return sorted(
-        f"{name} {there.get(name)} there, {value} here"
-        for name, value in here.items()
-        if there.get(name) != value
-    )
+    return dependencies.differences(there, here, here)
+
+
+def depends_on(case: Case) -> tuple[str, ...]:
+    """What a case's count depends on: the toolchain, Python, and the libraries its code calls."""
+    return (*TOOLCHAIN, *dependencies.ALWAYS, *adapter.current().depends_on(case))
 
 
 def series_point(key: str, cost: Cost) -> dict[str, Any]:
@@ -307,14 +306,15 @@ def judge_against_baseline(
             reason=f"counted by another protocol ({differences}): not judged; re-record: "
             f"{RECORD_COMMAND} -k ...",
         )
-    differ = environment_differences(baseline_entry["versions"], current_versions)
-    if differ:
-        return CostVerdict(
-            case,
-            "not comparable",
-            current,
-            reason=f"counted with other versions ({'; '.join(differ)}): not judged",
-        )
+    reason = dependencies.unjudged_reason(
+        baseline_entry["versions"],
+        current_versions,
+        depends_on(case),
+        lock=shown(adapter.current().LOCK_PATH),
+        record=f"{RECORD_COMMAND} -k {case.key}",
+    )
+    if reason is not None:
+        return CostVerdict(case, "not comparable", current, reason=reason)
     reference = Cost(
         baseline_entry["instructions"], baseline_entry["l1_misses"], baseline_entry["ll_misses"]
     )

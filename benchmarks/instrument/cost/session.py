@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.instrument import adapter, gitref
+from benchmarks.instrument import adapter, dependencies, gitref
 from benchmarks.instrument.adapter import Case
 from benchmarks.instrument.cost import attribution, callgrind
 from benchmarks.instrument.cost import decision as cost_gate
@@ -48,12 +48,15 @@ class CostSession:
     config: pytest.Config
     threshold: float
     compare: str | None = None
+    compare_env: str | None = None  # another interpreter, counted beside this one
+    compare_env_versions: dict[str, Any] = field(default_factory=dict)  # what it counts with
     reference_root: Path | None = None
     reference_subjects: set[str] = field(default_factory=set)
     baseline: dict[str, dict[str, Any]] | None = None
     baseline_protocols: dict[str, Any] = field(default_factory=dict)
     baseline_problem: str | None = None
     baseline_unusable: bool = False
+    stale: list[str] = field(default_factory=list)  # stored cases the suite no longer has
     pending: dict[str, Future[Counted]] = field(default_factory=dict)
     verdicts: list[cost_gate.CostVerdict] = field(default_factory=list)
     recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -67,6 +70,8 @@ class CostSession:
 
     @property
     def against(self) -> str:
+        if self.compare_env:
+            return f"the environment of {self.compare_env}"
         return self.compare if self.compare else "the baseline"
 
 
@@ -74,6 +79,8 @@ def open_baseline(session: CostSession, path: Path) -> None:
     """The committed counts to judge by; a problem is kept, to be said in the header."""
     try:
         session.baseline, session.baseline_protocols = cost_gate.load_with_protocols(path)
+        known = {case.key for case in adapter.current().cost_cases()}
+        session.stale = sorted(set(session.baseline) - known)
     except FileNotFoundError:
         session.baseline_problem = (
             f"no cost baseline at {path}, so nothing was judged. "
@@ -107,6 +114,8 @@ def start(session: CostSession, items: list[pytest.Item]) -> None:
     if session.reference_root is not None:
         reference_cases = [case for case in cases if _in_reference(session, case)]
         callgrind.warm_up(reference_cases, session.reference_root)
+    if session.compare_env is not None:
+        callgrind.warm_up(cases, interpreter=session.compare_env)
     if any(suite.slowdown(case) is not None for case in cases):
         filler_cost, _ = callgrind.measure(None, filler_units=CALIBRATION_UNITS)
         session.unit_cycles = filler_cost.estimated_cycles / CALIBRATION_UNITS
@@ -125,6 +134,8 @@ def _count(session: CostSession, case: Case) -> Counted:
     reference_cpu: str | None = None
     if session.reference_root is not None and _in_reference(session, case):
         reference, reference_cpu = callgrind.measure(case, session.reference_root)
+    elif session.compare_env is not None:
+        reference, reference_cpu = callgrind.measure(case, interpreter=session.compare_env)
     units = 0
     factor = adapter.current().slowdown(case)
     if factor is not None and session.unit_cycles is not None:
@@ -175,6 +186,20 @@ class CostRunner:
         if session.recording:
             session.recorded[case.key] = cost_gate.entry(counted.cost, versions)
             return cost_gate.CostVerdict(case, "recorded", counted.cost)
+        if session.compare_env:
+            assert counted.reference is not None
+            verdict = cost_gate.judge(
+                case,
+                counted.cost,
+                counted.reference,
+                threshold=session.threshold,
+                against=session.against,
+            )
+            there = {**session.compare_env_versions, **cost_gate.toolchain_facts()}
+            there["simulated_cpu"] = counted.reference_cpu
+            environments = dependencies.Environments(versions, there, cost_gate.depends_on(case))
+            change = verdict.change or 1.0
+            return dataclasses.replace(verdict, reason=environments.describe_change(change))
         if session.compare:
             if counted.reference is None:
                 return cost_gate.CostVerdict(
@@ -244,6 +269,13 @@ def header_lines(session: CostSession) -> list[str]:
     ]
     if session.recording:
         lines.append(f"{mode}: recording {config.option.recolor_cost_baseline}")
+    elif session.compare_env:
+        there = session.compare_env_versions
+        lines.append(
+            f"{mode}: judged against this tree under {session.compare_env}, threshold "
+            f"{session.threshold:g}%; there: "
+            + ", ".join(f"{name} {version}" for name, version in there.items())
+        )
     elif session.compare:
         lines.append(
             f"{mode}: judged against {session.compare} (a worktree at "
@@ -274,7 +306,8 @@ def finish(cost_session: CostSession) -> None:
     """Write what the session recorded, and the series for github-action-benchmark."""
     option = cost_session.config.option
     if cost_session.recording and cost_session.recorded:
-        cost_gate.write(option.recolor_cost_baseline, cost_session.recorded)
+        keep = {case.key for case in adapter.current().cost_cases()}
+        cost_gate.write(option.recolor_cost_baseline, cost_session.recorded, keep=keep)
     path = option.recolor_cost_json
     if path is not None:
         series = [cost_gate.series_point(v.case.key, v.current) for v in cost_session.verdicts]
@@ -327,6 +360,13 @@ def write_summary(terminalreporter: Any, session: CostSession) -> None:
             unjudged.setdefault(verdict.reason, []).append(verdict.case.key)
     for reason, keys in unjudged.items():
         write(f"{package} cost: NOT JUDGED ({len(keys)}): {', '.join(keys)}: {reason}", yellow=True)
+    if session.stale:
+        write(
+            f"{package} cost: the baseline holds {len(session.stale)} case(s) the suite no longer "
+            f"has, judged never: {', '.join(session.stale)}; recording any case drops them: "
+            f"{cost_gate.RECORD_COMMAND} -k ...",
+            yellow=True,
+        )
     if session.recording:
         write(
             f"{package} cost: recorded {len(session.recorded)} case(s) in "
