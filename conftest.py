@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import pytest
 
 import recolor
-
-pytest_plugins = ["benchmarks.instrument.plugin"]
 
 #: Modules that import an optional package at their top, by that package.
 #: ``--doctest-modules`` imports every module it collects, so each is left
@@ -25,24 +22,6 @@ collect_ignore = [
     if importlib.util.find_spec(package) is None
     for path in paths
 ]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Hypothesis's profiles: "ci" runs more examples than a developer's quick loop.
-
-    Pick one with HYPOTHESIS_PROFILE=ci (set in .ci/run and the workflows).
-    Registered here rather than when this file is imported: the
-    ``pytest-benchmark`` command imports it for its hooks, and a hypothesis
-    imported then could no longer have its assertions rewritten by the
-    pytest session that command starts.
-    """
-    from hypothesis import HealthCheck, settings
-
-    settings.register_profile("dev", max_examples=60, deadline=None)
-    settings.register_profile(
-        "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -12,12 +12,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.calls import SLOWDOWN_ENV_VAR
+from tests.deterministic_source import SOURCE, SOURCE_ENV_VAR
 
 REPO = Path(__file__).resolve().parent.parent
 #: pytest-benchmark's command, installed beside this Python.
@@ -29,7 +31,11 @@ SELECTION = "256x256-numpy_packed and not tol and not inplace"
 
 
 def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    """The suite's benchmark run on SELECTION, with no gate (a baseline that is not there)."""
+    """The suite's benchmark run on SELECTION, with no gate (a baseline that is not there).
+
+    Its workers (the "x copy" column) are fed by the deterministic source: what is tested
+    here is pytest-benchmark's own options, which time in process, as they always do.
+    """
     return subprocess.run(
         [
             sys.executable,
@@ -50,7 +56,7 @@ def _pytest(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> An
         capture_output=True,
         text=True,
         check=False,
-        env=env,
+        env={SOURCE_ENV_VAR: SOURCE, **(env if env is not None else os.environ)},
     )
 
 
@@ -90,6 +96,7 @@ def saved(tmp_path: Path) -> Path:
     return saved
 
 
+@pytest.mark.real_timing  # pytest-benchmark's own timings, in process: a 10x slowdown shows
 def test_autosave_then_compare_then_compare_fail_on_a_slowed_case(
     tmp_path: Path, saved: Path
 ) -> None:
@@ -105,7 +112,7 @@ def test_autosave_then_compare_then_compare_fail_on_a_slowed_case(
         tmp_path,
         "--benchmark-compare",
         "--benchmark-compare-fail=median:50%",
-        env=_environment_with(**{SLOWDOWN_ENV_VAR: "numpy_packed=4"}),
+        env=_environment_with(**{SLOWDOWN_ENV_VAR: "numpy_packed=10"}),
     )
     _clean(slowed, expected=1)
     assert "Performance has regressed" in slowed.stdout + slowed.stderr
@@ -180,3 +187,95 @@ def test_two_runs_on_one_machine_record_the_same_machine_info(tmp_path: Path) ->
         info.get("cpu", {}).pop("hz_actual_friendly", None)
     assert first == second
     assert "opencv_threads" not in first["recolor"]
+
+
+class _Options:
+    """Stands in for pytest's parser: records what the instrument's plugin adds, by group."""
+
+    def __init__(self, group: str = "") -> None:
+        self.group = group
+        self.added: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def addini(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def getgroup(self, name: str, *args: Any) -> _Options:
+        group = _Options(name)
+        group.added = self.added
+        return group
+
+    def addoption(self, name: str, **attributes: Any) -> None:
+        self.added[name] = (self.group, attributes)
+
+
+def _path_options() -> dict[str, str]:
+    """Every option of the instrument that takes a path, and its group."""
+    from benchmarks.instrument import plugin
+
+    options = _Options()
+    plugin.pytest_addoption(options)  # type: ignore[arg-type]
+    return {
+        name: group
+        for name, (group, attributes) in options.added.items()
+        if attributes.get("type") is Path
+    }
+
+
+#: What each group's options need beside them; the cost mode counts nothing (-k none).
+MODES = {
+    "recolor": ["-k", "test_readme"],
+    "recolor-cost": ["--recolor-cost", "-k", "no_case_at_all"],
+}
+
+
+@pytest.mark.parametrize("form", ["{option} {value}", "{option}={value}"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_every_path_option_takes_its_path_after_a_space_or_an_equals_sign(
+    mode: str, form: str
+) -> None:
+    """Inside the repository; a path outside it takes "=" (docs/benchmarks/howto.md says why)."""
+    from benchmarks.instrument.cost.callgrind import missing_tools
+
+    options = [name for name, group in _path_options().items() if group == mode]
+    assert options
+    if mode == "recolor-cost" and missing_tools():
+        pytest.skip(str(missing_tools()))
+    # An existing file inside the repository (the case pytest gets wrong), in its ignored
+    # .benchmarks folder: --recolor-cost-json writes there.
+    folder = REPO / ".benchmarks"
+    folder.mkdir(exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="path-option-", suffix=".json", dir=folder)
+    os.close(handle)
+    value = Path(name).relative_to(REPO).as_posix()
+    given = [
+        part for option in options for part in form.format(option=option, value=value).split(" ")
+    ]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            # No test path: as in the README's commands, the only paths are the options'.
+            *MODES[mode],
+            *given,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    Path(name).unlink()
+    assert f"{value}::" not in result.stdout
+    _clean(result, expected=5 if mode == "recolor-cost" else 0)  # 5: every test deselected
+
+
+def test_the_instruments_path_options_are_these() -> None:
+    assert _path_options() == {
+        "--recolor-baseline": "recolor",
+        "--recolor-cost-baseline": "recolor-cost",
+        "--recolor-cost-json": "recolor-cost",
+    }

@@ -15,6 +15,7 @@ from PIL import Image
 
 import recolor
 from recolor.cli import main
+from tests.project import copy_project
 from tools.generate import REGENERATE, TECHNIQUES_PAGE, block, regenerated, technique_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,3 +150,159 @@ def test_a_broken_internal_link_fails_the_build(tmp_path: Path, broken: str) -> 
     )
     assert built.returncode != 0
     assert "library.md" in built.stderr
+
+
+SHELLS = ("", "console", "shell", "bash")
+
+
+def _commands() -> list[tuple[str, str]]:
+    """Every command of the docs' shell blocks (a bare fence, or console, shell, bash), by page.
+
+    Example output goes in ``text`` blocks. The ``recolor`` commands have a test of their own.
+    """
+    found = []
+    for page in PAGES:
+        for language in SHELLS:
+            for code in _blocks(page, language):
+                for line in code.splitlines():
+                    command = line.split("  #")[0].strip()
+                    if command and not command.startswith("recolor "):
+                        found.append((_name(page), command))
+    return found
+
+
+def _extras() -> set[str]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        return set(tomllib.load(file)["project"]["optional-dependencies"])
+
+
+def _check_pip(argv: list[str]) -> None:
+    """``python -m pip install ...``: installed by CI, here only checked: every extra exists,
+    every file it names is there."""
+    assert argv[:2] == ["pip", "install"], argv
+    words = iter(argv[2:])
+    for word in words:
+        if word in ("-c", "-r"):
+            assert (ROOT / next(words)).is_file()
+        elif word.startswith("."):
+            extras = word.partition("[")[2].rstrip("]")
+            assert set(filter(None, extras.split(","))) <= _extras(), word
+
+
+def _run_in(folder: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(folder)}
+    return subprocess.run(
+        [sys.executable, *argv], cwd=folder, capture_output=True, text=True, env=environment
+    )
+
+
+def _shallow() -> bool:
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+    )
+    return shallow.stdout.strip() != "false"
+
+
+def _check_python(argv: list[str], tmp_path: Path) -> None:
+    """``python -m MODULE ...``: run verbatim where that is safe, else as far as it is."""
+    module, arguments = argv[1], argv[2:]
+    if module == "pip":
+        _check_pip(argv[1:])
+    elif module == "venv":
+        (tmp_path / "here").mkdir()
+        made = _run_in(tmp_path / "here", ["-m", "venv", "--without-pip", *arguments])
+        assert made.returncode == 0, made.stderr
+    elif module == "pytest":
+        # Collected, never run (a record or a count would take minutes), with every option
+        # checked; another environment's interpreter is this one.
+        given = [
+            f"--recolor-compare-env={sys.executable}"
+            if word.startswith("--recolor-compare-env")
+            else word
+            for word in arguments
+        ]
+        # Collecting only the benchmarks: what the options change, in a third of the time.
+        collected = _run_in(
+            ROOT,
+            [
+                "-m",
+                "pytest",
+                *given,
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "benchmarks",
+            ],
+        )
+        assert collected.returncode in (0, 5), collected.stdout[-2000:] + collected.stderr
+    elif module in ("tools.generate", "tools.pin_constraints"):
+        # They write files of the repository: verbatim, in a copy of it.
+        copy_project(tmp_path, "")
+        for name in ("docs", "README.md", "CHANGELOG.md"):
+            copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+            copy(ROOT / name, tmp_path / name)
+        ran = _run_in(tmp_path, argv)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+    elif module.startswith("benchmarks.instrument.cost."):
+        if _shallow():
+            pytest.skip("a shallow clone holds not the history these commands name")
+        # Counting a range takes minutes: every argument checked, nothing counted.
+        ran = _run_in(ROOT, [*argv, "--dry-run"])
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert ran.stdout.startswith("would ")
+    else:
+        raise AssertionError(f"a command this test does not know: python {' '.join(argv)}")
+
+
+def _check_git(command: str, tmp_path: Path) -> None:
+    """A git command of the docs, in a clone whose origin is a bare repository of its own."""
+    origin, clone = tmp_path / "origin.git", tmp_path / "clone"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(origin)], check=True)
+    subprocess.run(["git", "clone", "--quiet", str(origin), str(clone)], check=True)
+    identity = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    environment = {**os.environ, **identity}
+    subprocess.run(
+        ["git", "commit", "--quiet", "--allow-empty", "-m", "work"],
+        cwd=clone,
+        check=True,
+        env=environment,
+    )
+    branch = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=clone, capture_output=True, text=True
+    ).stdout
+    ran = subprocess.run(
+        ["bash", "-c", command], cwd=clone, capture_output=True, text=True, env=environment
+    )
+    assert ran.returncode == 0, ran.stderr
+    after = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=clone, capture_output=True, text=True
+    ).stdout
+    assert after == branch, "the command left the reader on another branch"
+    pushed = subprocess.run(
+        ["git", "branch", "--list"], cwd=origin, capture_output=True, text=True
+    ).stdout
+    assert "gh-pages" in pushed
+
+
+@pytest.mark.parametrize(("page", "command"), _commands(), ids=lambda value: str(value))
+def test_every_shell_command_of_the_docs_holds(page: str, command: str, tmp_path: Path) -> None:
+    """Each command as written: run where it is safe to, else checked as far as it can be."""
+    if command.startswith("git "):
+        _check_git(command, tmp_path)
+        return
+    for part in command.split(" && "):
+        argv = shlex.split(part)
+        if argv[0].endswith("python") and argv[1] == "-m":
+            _check_python(argv[1:], tmp_path)
+        else:
+            raise AssertionError(f"{page}: a command this test does not know: {part}")

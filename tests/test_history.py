@@ -1,8 +1,10 @@
 """The performance history, end to end: the history job's steps, run with the real action.
 
 The steps come from .github/workflows/benchmarks.yml itself; the action is the
-github-action-benchmark v1.22.0 release in ../shared/actions/, run with node
-(tests/github_actions.py). A bare repository stands in for GitHub's, a server
+github-action-benchmark release that workflow pins, run with node
+(tests/github_actions.py): the checkout named by ``GITHUB_ACTION_BENCHMARK``
+(the tests workflow checks it out there), else ../shared/actions/ beside
+this clone. A bare repository stands in for GitHub's, a server
 on 127.0.0.1 for its API. The events: a push to main, a second push with one
 case 2% slower and one 70% slower, a same-repository pull request and a
 pull request from a fork.
@@ -11,6 +13,7 @@ pull request from a fork.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,15 +26,27 @@ from tests.github_actions import OWNER, REPO, TOKEN, git
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "benchmarks.yml"
-ACTION = ROOT.parent / "shared" / "actions" / "github-action-benchmark-v1.22.0"
 ACTION_REF = "benchmark-action/github-action-benchmark@"
+#: Where the released action is: a checkout of benchmark-action/github-action-benchmark at
+#: the commit the workflow pins (its release tree, dist/ and node_modules/ included).
+ACTION_ENV_VAR = "GITHUB_ACTION_BENCHMARK"
+ACTION = Path(
+    os.environ.get(ACTION_ENV_VAR)
+    or ROOT.parent / "shared" / "actions" / "github-action-benchmark-v1.22.0"
+)
+#: The commit the workflow pins (tests/test_workflows.py checks that it does).
+PINNED = json.loads((ROOT / "tests" / "data" / "github-action-benchmark-inputs.json").read_text())[
+    "commit"
+]
+HOW_TO_SUPPLY = (
+    f"the released action is not at {ACTION}: clone "
+    f"https://github.com/benchmark-action/github-action-benchmark, check out {PINNED} "
+    f"(the commit .github/workflows/benchmarks.yml pins) and set {ACTION_ENV_VAR} to that folder"
+)
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("node") is None, reason="the action runs on node, not here"),
-    pytest.mark.skipif(
-        not (ACTION / "dist" / "src" / "index.js").exists(),
-        reason=f"the released action is not beside this clone ({ACTION})",
-    ),
+    pytest.mark.skipif(not (ACTION / "dist" / "src" / "index.js").exists(), reason=HOW_TO_SUPPLY),
     pytest.mark.skipif(shutil.which("git") is None, reason="the history lives in git"),
 ]
 

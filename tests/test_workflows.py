@@ -236,3 +236,18 @@ def test_a_pull_request_that_changes_the_lock_is_measured_in_the_bases_environme
     assert 'git show "$BASE_SHA:benchmarks/constraints.txt"' in both["run"]
     assert "python -m venv" in both["run"]
     assert f"python -m pytest {mode} --recolor-compare-env=" in both["run"]
+
+
+def test_the_tests_workflow_runs_the_history_tests_with_the_action_benchmarks_yml_pins() -> None:
+    """On GitHub the real-action tests run too: the workflow checks the pinned release out."""
+    from tests.test_history import ACTION_ENV_VAR
+
+    job = _load(ROOT / ".github" / "workflows" / "tests.yml")["jobs"]["test"]
+    (checkout,) = [
+        step for step in job["steps"] if step.get("with", {}).get("repository") == ACTION
+    ]
+    assert checkout["with"]["ref"] == ACTION_INPUTS["commit"]
+    folder = checkout["with"]["path"]
+    for step in job["steps"]:
+        if "python -m pytest" in step.get("run", "") and "--collect-only" not in step["run"]:
+            assert step["env"][ACTION_ENV_VAR] == f"${{{{ github.workspace }}}}/{folder}"

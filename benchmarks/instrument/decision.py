@@ -39,8 +39,6 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 from benchmarks.instrument import adapter
 from benchmarks.instrument.adapter import Case
 from benchmarks.instrument.measure import Measurement
@@ -198,6 +196,10 @@ def larger_p_value(sample: Sequence[float], reference: Sequence[float]) -> float
     """One-sided p-value that ``sample`` tends to be larger than ``reference``."""
     if not sample or not reference:
         return 1.0
+    # Imported here: scipy.stats takes most of a second, which a run that never compares
+    # (a smoke run, the cost mode, every pytest of the tests) need not pay.
+    from scipy import stats
+
     return float(stats.mannwhitneyu(sample, reference, alternative="greater").pvalue)
 
 

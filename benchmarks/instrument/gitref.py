@@ -33,17 +33,18 @@ def _git(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
-def resolve(ref: str) -> str:
-    """The commit REF names, or GitRefError."""
+def resolve(ref: str, *, asked_by: str = "--recolor-compare") -> str:
+    """The commit REF names, or GitRefError whose message begins with ``asked_by``, what the
+    user gave REF to (an option, or a command's argument)."""
     if shutil.which("git") is None:
-        raise GitRefError(f"--recolor-compare {ref} needs git, which is not installed here")
+        raise GitRefError(f"{asked_by} {ref} needs git, which is not installed here")
     if _git("rev-parse", "--is-inside-work-tree").returncode != 0:
-        raise GitRefError(f"--recolor-compare {ref}: {ROOT} is not inside a git repository")
+        raise GitRefError(f"{asked_by} {ref}: {ROOT} is not inside a git repository")
     found = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if found.returncode != 0:
         raise GitRefError(
-            f"--recolor-compare: no commit named {ref!r} here (try a branch, a tag or a sha; "
-            "'git fetch' first if it is a remote's)"
+            f"{asked_by}: no commit named {ref!r} here (try a branch such as main, HEAD~N, a "
+            "tag or a sha; 'git fetch' first if it is a remote's)"
         )
     return found.stdout.strip()
 

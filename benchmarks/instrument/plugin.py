@@ -316,7 +316,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     counting = session.config.stash.get(_COST, None)
-    if counting is not None:
+    if counting is not None and not session.config.option.collectonly:  # nothing runs
         cost_session.start(counting, session.items)
 
 

@@ -21,6 +21,7 @@ never differ between its steps: only the code does.
 from __future__ import annotations
 
 import argparse
+import math
 import subprocess
 import sys
 from collections.abc import Callable
@@ -161,16 +162,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--adapter", default="benchmarks.adapter", help="the suite's adapter module"
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the arguments and say how many counts the search takes; count nothing",
+    )
     args = parser.parse_args(argv)
     suite = adapter.use(args.adapter)
     problem = callgrind.missing_tools()
-    if problem:
+    if problem and not args.dry_run:
         parser.error(problem)
     try:
         case = suite.case_for(args.case)
-        good, bad = gitref.resolve(args.good), gitref.resolve(args.bad)
+        good = gitref.resolve(args.good, asked_by="GOOD")
+        bad = gitref.resolve(args.bad, asked_by="--bad")
     except (ValueError, gitref.GitRefError) as error:
         parser.error(str(error))
+    if args.dry_run:
+        commits = len(gitref.first_parent_commits(good, bad))
+        print(
+            f"would search {commits} first-parent commit(s) after {good[:9]} for {case.key}, "
+            f"in at most {math.ceil(math.log2(max(commits, 1))) + 2} counts"
+            + (f"; but first: {problem}" if problem else "")
+        )
+        return 0
     found = bisect(case, good, bad, threshold=args.threshold)
     if isinstance(found, str):
         print(f"bisect: {found}")

@@ -41,7 +41,10 @@ TOOL = "customSmallerIsBetter"
 def range_commits(revisions: str) -> list[str]:
     """The first-parent commits of ``GOOD..HEAD``, GOOD included, oldest first."""
     good, _, bad = revisions.partition("..")
-    return [gitref.resolve(good), *gitref.first_parent_commits(good, bad or "HEAD")]
+    return [
+        gitref.resolve(good, asked_by="the range's first commit"),
+        *gitref.first_parent_commits(good, bad or "HEAD"),
+    ]
 
 
 def commit_facts(commit: str, repo_url: str) -> dict[str, Any]:
@@ -169,13 +172,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repo-url", default="", help="https://github.com/OWNER/REPO")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="also draw one PNG per group")
     parser.add_argument("--adapter", default="benchmarks.adapter", help="the suite's adapter")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the arguments and say what would be counted; count nothing",
+    )
     args = parser.parse_args(argv)
     suite = adapter.use(args.adapter)
     problem = callgrind.missing_tools()
-    if problem:
+    if problem and not args.dry_run:
         parser.error(problem)
     if ".." not in args.revisions:
-        parser.error(f"the range is GOOD..HEAD, such as v0.1.0..main; got {args.revisions!r}")
+        parser.error(f"the range is GOOD..HEAD, such as main~10..main; got {args.revisions!r}")
     if args.out.exists():
         parser.error(f"{args.out} exists; give another --out (nothing is overwritten)")
     try:
@@ -183,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         commits = range_commits(args.revisions)
     except (ValueError, gitref.GitRefError, subprocess.CalledProcessError) as error:
         parser.error(str(error))
+    if args.dry_run:
+        print(
+            f"would count {len(cases)} case(s) at {len(commits)} commit(s), "
+            f"{len(cases) * len(commits)} counts, into {args.out}"
+            + (f"; but first: {problem}" if problem else "")
+        )
+        return 0
     points = history(commits, cases, repo_url=args.repo_url)
     write_text(args.out, data_js({args.series: points}, args.repo_url, int(time.time() * 1000)))
     print(f"{args.out}: {len(points)} points of {len(cases)} cases in series {args.series!r}")

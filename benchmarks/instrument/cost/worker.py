@@ -27,12 +27,9 @@ from benchmarks.instrument.cost.slowdown import filler  # this tree's, before ro
 
 
 def main() -> None:
-    # One OpenCV thread before any work: a pool that allocates in a racy order
-    # moves every later address, and with them CPython's hashing of objects.
-    # Here, not at import, so that collecting this module changes nothing.
-    import cv2
-
-    cv2.setNumThreads(1)
+    # Every thread pool of the measured code has one thread (a pool that allocates in a
+    # racy order moves every later address, and with them CPython's hashing of objects):
+    # the environment says so (callgrind.worker_environment), to the suite's thread cap too.
     request = json.load(sys.stdin)
     if request["root"]:
         sys.path.insert(0, request["root"])
