@@ -8,11 +8,14 @@ which only this process sees, can be written first and read after).
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from PIL import Image, PngImagePlugin
 
 import recolor
 import recolor.cli
+from recolor.files.atomic import remove_leftovers
 from recolor.testing import assert_image_equal
 from tests.images import speckled
 
@@ -268,7 +272,7 @@ def test_a_batch_reads_and_writes_fsspec_urls(tmp_path: Path, cluster, capsys) -
 
 
 def test_a_url_without_dask_is_refused_with_what_to_pass(capsys) -> None:
-    assert _apply("memory://a.png", "memory://b.png") == 1
+    assert _apply("memory://a.png", "memory://b.png") == 2  # a wrong command line
     assert "pass --workers N or --scheduler ADDRESS" in capsys.readouterr().err
 
 
@@ -327,41 +331,80 @@ def test_workers_n_starts_a_local_cluster_of_processes(tmp_path: Path) -> None:
     assert _outputs(tmp_path / "out") == _outputs(tmp_path / "here")
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_the_rerun_completes(tmp_path: Path) -> None:
-    sources = _write_images(tmp_path / "in", 120, side=300)
-    assert recolor.cli.main(["apply", *map(str, sources), "--out-dir", str(tmp_path / "here")]) == 0
-    expected = _outputs(tmp_path / "here")
-    out = tmp_path / "out"
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as local,
-        distributed.Client(local) as client,
-    ):
-        pid = next(iter(client.run(os.getpid).values()))
-        args = [*map(str, sources), "--out-dir", str(out), "--scheduler", local.scheduler_address]
-        written_at_kill = []
+def test_the_local_cluster_refuses_a_client_without_its_credentials() -> None:
+    import argparse
 
-        def kill_a_worker_once_outputs_appear() -> None:
-            deadline = time.monotonic() + 120
-            while len(list(out.glob("*.png"))) < 5 and time.monotonic() < deadline:
-                time.sleep(0.005)
-            os.kill(pid, signal.SIGKILL)
-            written_at_kill.append(len(list(out.glob("*.png"))))
+    from recolor.cli.cluster import _client
 
-        killer = threading.Thread(target=kill_a_worker_once_outputs_appear, daemon=True)
-        killer.start()
-        # Its tasks go to the other worker (0), or fail once the scheduler gives up (1).
-        assert recolor.cli.main(["apply", *args]) in (0, 1)
-        killer.join(timeout=60)
-        assert 5 <= written_at_kill[0] < len(sources)  # it was killed mid-batch
-        # Whatever exists is whole: the same bytes as the batch in one process.
-        for name, data in _outputs(out).items():
-            if not name.endswith(".tmp"):
-                assert data == expected[name], name
-        assert recolor.cli.main(["apply", *args, "--ignore-existing"]) == 0
-    outputs = _outputs(out)
-    assert outputs == expected  # complete, and no temporary file left behind
+    args = argparse.Namespace(workers=1, scheduler=None, dashboard=False)
+    with _client(args) as client:
+        address = client.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        assert client.run(lambda: 1)  # the owner's client works
+        scheduler = client.cluster.scheduler
+        listening = {socket.getsockname()[:2] for socket in scheduler.http_server._sockets.values()}
+        assert {host for host, _ in listening} == {"127.0.0.1"}  # on loopback only
+        (port,) = {port for _, port in listening}
+        for page in ("status", "info/main/workers.html", "json/counts.json", "proxy/1/x"):
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=5)
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).status == 200
+        with pytest.raises((OSError, TimeoutError)) as refused:
+            distributed.Client(address.replace("tls://", "tcp://"), timeout="3s",
+                               set_as_default=False)  # fmt: skip
+        print(f"plain TCP, no credentials: {type(refused.value).__name__}: {refused.value}")
+        with pytest.raises((OSError, TimeoutError, TypeError)) as refused_tls:
+            distributed.Client(address, timeout="3s", set_as_default=False)
+        print(f"TLS, no credentials: {type(refused_tls.value).__name__}: {refused_tls.value}")
+        with pytest.raises((OSError, TimeoutError)) as refused_other:
+            distributed.Client(
+                address,
+                timeout="3s",
+                set_as_default=False,
+                security=distributed.Security.temporary(),  # credentials, but not the cluster's
+            )
+        print(
+            f"TLS, credentials of its own: {type(refused_other.value).__name__}: "
+            f"{refused_other.value}"
+        )
+
+
+def test_a_worker_killed_at_random_moments_never_makes_a_false_failure(
+    tmp_path: Path, cluster: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = _write_images(tmp_path / "in", 11, side=160)
+    here = tmp_path / "here"
+    assert _apply(*sources, "--out-dir", here) == 0
+    expected = {path.name: path.read_bytes() for path in here.iterdir()}
+    capsys.readouterr()
+    rng = random.Random(31)
+    address = cluster.scheduler_address  # type: ignore[attr-defined]
+    summaries, mid_batch = [], 0
+    with distributed.Client(address, set_as_default=False) as client:
+        for batch in range(20):
+            client.wait_for_workers(2, timeout=60)
+            pids = list(client.run(os.getpid, on_error="ignore").values())
+            out = tmp_path / f"out{batch}"
+            killed: list[int] = []
+
+            def kill(pid: int, out: Path = out, killed: list[int] = killed) -> None:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(len([p for p in out.glob("*") if not p.name.endswith(".tmp")]))
+
+            killer = threading.Timer(rng.uniform(0.0, 0.4), kill, (rng.choice(pids),))
+            killer.start()
+            status = _apply(*sources, "--out-dir", out, "--scheduler", address)
+            killer.join()
+            mid_batch += 0 < killed[0] < len(sources)
+            summary = capsys.readouterr().out.splitlines()[-1]
+            summaries.append(f"{summary} (killed with {killed[0]} outputs written)")
+            assert (status, summary) == (0, f"{len(sources)} recoloured, 0 skipped, 0 failed")
+            # A worker killed while writing leaves its temporary file, as SIGKILL must; the
+            # next run on the folder removes it, as it removes any of a process now gone.
+            remove_leftovers(out)
+            assert {path.name: path.read_bytes() for path in out.iterdir()} == expected
+    print("\n".join(f"batch {index}: {line}" for index, line in enumerate(summaries)))
+    assert mid_batch >= 5, f"only {mid_batch} of 20 kills came mid-batch"
 
 
 def test_a_scheduler_that_cannot_be_reached_is_named_before_any_write(

@@ -41,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except RecolorError as error:
             from recolor.cli.options import described
 
-            return _fail(f"recolor: error: {described(error)}", 1)
+            # 2 for a command line that cannot be right (UsageError), as argparse's own.
+            return _fail(f"recolor: error: {described(error)}", getattr(error, "exit_status", 1))
         except OSError as error:
             # What the commands did not foresee about a file: still one line.
             return _fail(f"recolor: error: {error}", 1)

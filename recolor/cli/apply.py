@@ -11,7 +11,7 @@ import argparse
 
 from recolor.cli.batch import Tally, check_output, plan_jobs, progress_bar
 from recolor.cli.job import Settings, recolor_file
-from recolor.cli.options import CommandError
+from recolor.cli.options import CommandError, UsageError
 from recolor.errors import RecolorError
 from recolor.files.display import shown
 
@@ -23,7 +23,7 @@ def run_apply(args: argparse.Namespace) -> int:
     if not on_dask:
         urls = [place for place in [*args.paths, args.out_dir] if isinstance(place, str)]
         if urls:
-            raise CommandError(
+            raise UsageError(
                 f"{shown(urls[0])}: a URL is read and written by a batch on Dask: "
                 "pass --workers N or --scheduler ADDRESS"
             )
@@ -48,6 +48,13 @@ def run_apply(args: argparse.Namespace) -> int:
             if len(jobs) == 1:
                 raise
             tally.failed(error)
+            continue
+        except MemoryError:
+            # One image too large for this machine: the batch goes on without it.
+            message = f"{shown(job[0])}: ran out of memory; the other images go on"
+            if len(jobs) == 1:
+                raise CommandError(message.removesuffix("; the other images go on")) from None
+            tally.failed(message)
             continue
         tally.recoloured(job, outcome)
     return tally.status()

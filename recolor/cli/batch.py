@@ -9,13 +9,14 @@ a Dask cluster (recolor.cli.cluster) both go through here.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from recolor.cli.job import Outcome
-from recolor.cli.options import CommandError, described
+from recolor.cli.options import CommandError, UsageError, described
 from recolor.files.atomic import remove_leftovers
 from recolor.files.display import shown
 from recolor.files.urls import Location, check_output_url, joined, make_folder_url, name_of
@@ -43,17 +44,21 @@ def plan_jobs(args: argparse.Namespace) -> Plan:
     """
     if args.out_dir is None:
         if len(args.paths) != 2:
-            raise CommandError(
-                f"apply takes INPUT OUTPUT, or INPUT... --out-dir DIR; got {len(args.paths)} paths"
-            )
+            got = "1 path" if len(args.paths) == 1 else f"{len(args.paths)} paths"
+            raise UsageError(f"apply takes INPUT OUTPUT, or INPUT... --out-dir DIR; got {got}")
         source, target = args.paths
+        if isinstance(target, Path) and target.is_dir():
+            raise UsageError(
+                f"{shown(target)}: is a folder; to write into it under the input's name, pass "
+                f"--out-dir {shown(target)}"
+            )
         jobs = [(source, target)]
     else:
         _make_folder(args.out_dir)
         names = [name_of(source) for source in args.paths]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise CommandError(
+            raise UsageError(
                 f"several inputs would be written to the same name: "
                 f"{', '.join(map(shown, duplicates))}"
             )
@@ -61,10 +66,29 @@ def plan_jobs(args: argparse.Namespace) -> Plan:
             (source, joined(args.out_dir, name))
             for source, name in zip(args.paths, names, strict=True)
         ]
+    for source, target in jobs:
+        _refuse_the_input_unless_forced(source, target, args.force)
     existing = {job for job in jobs if not check_output(job[1], args)}
     for folder in {target.parent for _, target in jobs if isinstance(target, Path)}:
         remove_leftovers(folder)
     return Plan(jobs, existing)
+
+
+def _refuse_the_input_unless_forced(source: Location, target: Location, force: bool) -> None:
+    """An output that is its own input replaces it: only with --force, and said so."""
+    if not (isinstance(source, Path) and isinstance(target, Path)):
+        return
+    try:
+        same = target.exists() and os.path.samefile(source, target)
+    except OSError:
+        return  # the input is missing: its own error, when it is read
+    if same and force:
+        print(f"recolor: {shown(target)}: is the input itself, replaced (--force)", file=sys.stderr)
+    elif same:
+        raise CommandError(
+            f"{shown(target)}: is the input itself; pass --force to replace it with the "
+            "recoloured image (written atomically: the input stays whole until then)"
+        )
 
 
 def check_output(target: Location, args: argparse.Namespace) -> bool:
@@ -107,7 +131,7 @@ class Tally:
         if not outcome.changed:
             self.progress.write(
                 f"recolor: warning: {shown(source)}: no pixel matched the colour to replace; "
-                "written unchanged",
+                "the output has the input's pixels",
                 file=sys.stderr,
             )
 
@@ -155,8 +179,9 @@ class _NoProgress:
 
 
 def progress_bar(items: Any, total: int) -> Any:
-    """``items`` wrapped in a progress bar on stderr (tqdm's), for more than one image."""
-    if total < 2:
+    """``items`` wrapped in a progress bar on stderr (tqdm's), for more than one image, when
+    stderr is a terminal: a log file gets the lines and the count, not the bar's frames."""
+    if total < 2 or not sys.stderr.isatty():
         return _NoProgress(items)
     from tqdm import tqdm
 

@@ -15,6 +15,16 @@ here.
 A worker that dies loses only the image it was writing: each output is
 complete or absent, the scheduler gives its tasks to the other workers, and
 a temporary file it left is removed by the next run (recolor.files.atomic).
+A task run again after its worker died may find the output its earlier try
+wrote: the same bytes are there, so it is done, not "already exists".
+
+The local cluster of ``--workers`` is its owner's alone: it listens on
+127.0.0.1 only, over TLS with credentials made for it in memory (Dask's
+``Security.temporary``, through ``LocalCluster(security=True)``), so that a
+process of another local user that connects to its port cannot submit work;
+its dashboard is off unless ``--dashboard`` asks for it, and then on
+127.0.0.1 only. A cluster of ``--scheduler`` is secured by its own
+configuration (Dask's ``distributed.comm.tls`` settings, which the client reads).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
@@ -83,10 +94,13 @@ def _here(place: Location) -> TypeGuard[str]:
 def _finish(tally: Tally, job: Job, future: Any, write_here: bool, settings: Settings) -> None:
     """Report one finished task; write its output here if it came back."""
     source, target = job
-    if future.status != "finished":  # its worker died, more often than the scheduler allows
-        tally.failed(f"{shown(source)}: {type(future.exception()).__name__}: {future.exception()}")
+    try:
+        # Waits for a task its worker's death sent back to the scheduler; raises if it
+        # died more often than the scheduler allows (KilledWorker).
+        outcome, error = future.result()
+    except Exception as lost:
+        tally.failed(f"{shown(source)}: {type(lost).__name__}: {lost}")
         return
-    outcome, error = future.result()
     if error is not None:
         tally.failed(error)
         return
@@ -116,12 +130,15 @@ def run_job(
         return recolor_file(source, target, settings, data=data, write=write), None
     except (RecolorError, OSError) as error:
         return None, described(error)
+    except MemoryError:
+        return None, f"{shown(source)}: ran out of memory; the other images go on"
 
 
 @contextlib.contextmanager
 def _client(args: argparse.Namespace) -> Iterator[Any]:
     """A Dask client: of a new local cluster of ``--workers`` processes, or of ``--scheduler``."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         option = "--workers" if args.workers is not None else "--scheduler"
@@ -138,14 +155,29 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
         with client:
             yield client
         return
+    # Without --dashboard, the HTTP servers of the scheduler and the workers answer only
+    # their health check: no worker, task or log pages, no JSON, no proxy to workers.
+    routes = (
+        {}
+        if args.dashboard
+        else {
+            "distributed.scheduler.http.routes": ["distributed.http.health"],
+            "distributed.worker.http.routes": ["distributed.http.health"],
+        }
+    )
     with (
+        dask.config.set(routes),
         LocalCluster(
             n_workers=args.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            host="127.0.0.1",
+            security=True,  # TLS, with credentials made in memory for this cluster alone
+            dashboard_address="127.0.0.1:0" if args.dashboard else None,
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
+        if args.dashboard:
+            print(f"recolor: the cluster's dashboard: {client.dashboard_link}", file=sys.stderr)
         yield client

@@ -17,7 +17,7 @@ from recolor.files.display import shown
 from recolor.files.frames import recolor_frame
 from recolor.files.read import read_image
 from recolor.files.urls import Location, write_url
-from recolor.files.write import encode, write_image
+from recolor.files.write import encode, save, write_image
 
 __all__ = ["Outcome", "Settings", "recolor_file"]
 
@@ -31,10 +31,19 @@ class Settings(NamedTuple):
     technique: str | None
     allow_lossy: bool
     force: bool
+    max_pixels: int | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
-        return cls(args.old, args.new, args.tolerance, args.technique, args.allow_lossy, args.force)
+        return cls(
+            args.old,
+            args.new,
+            args.tolerance,
+            args.technique,
+            args.allow_lossy,
+            args.force,
+            args.max_pixels,
+        )
 
 
 class Outcome(NamedTuple):
@@ -62,8 +71,12 @@ def recolor_file(
     Without ``write``, the encoded file comes back in :attr:`Outcome.data`
     instead. Raises RecolorError (or OSError) for this image alone.
     """
-    image_file = read_image(source, allow_lossy=settings.allow_lossy, data=data)
-    old, new, tolerance = fit_colors(settings, len(image_file.frames[0].getbands()))
+    image_file = read_image(
+        source, allow_lossy=settings.allow_lossy, data=data, max_pixels=settings.max_pixels
+    )
+    old, new, tolerance = fit_colors(
+        settings, len(image_file.frames[0].getbands()), image_file.kept_mode
+    )
     frames = []
     changed = 0
     for frame in image_file.frames:
@@ -82,7 +95,7 @@ def recolor_file(
         return Outcome(changed, total, image_file.notes + encoded.notes)
     notes = image_file.notes + encoded.notes
     buffer = io.BytesIO()
-    encoded.save(buffer)
+    save(encoded, buffer, target)
     if not write:
         return Outcome(changed, total, notes, buffer.getvalue())
     assert isinstance(target, str)

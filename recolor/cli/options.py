@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_OLD",
     "OPTIONS",
     "CommandError",
+    "UsageError",
     "described",
     "fit_colors",
     "print_notes",
@@ -38,11 +39,20 @@ OPTIONS = {
     "allow_lossy": "--allow-lossy",
     "force": "--force",
     "skip_existing": "--ignore-existing",
+    "max_pixels": "--max-pixels N",
 }
 
 
 class CommandError(RecolorError):
     """A failure to report as one line on stderr, exit status 1."""
+
+    exit_status = 1
+
+
+class UsageError(CommandError):
+    """A command line that cannot be right, whatever the files: exit status 2, as argparse's."""
+
+    exit_status = 2
 
 
 def described(error: BaseException) -> str:
@@ -65,21 +75,44 @@ def print_notes(notes: Sequence[str]) -> None:
 
 
 def fit_colors(
-    args: Any, channels: int
+    args: Any, channels: int, file_mode: str | None = None
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """--old, --new and --tolerance for an image of ``channels``, or a CommandError.
 
     ``args`` has them as attributes ``old``, ``new`` and ``tolerance``: the
-    parsed arguments, or a batch's settings.
+    parsed arguments, or a batch's settings. ``file_mode`` "LA" says the file
+    is gray with alpha, worked on as RGBA: its colours are given as gray and
+    alpha (two values), or as RGBA.
     """
     mode = _MODE_BY_CHANNELS[channels]
     tolerance = args.tolerance
     if isinstance(tolerance, int):
         tolerance = (tolerance,) * channels
+    colours = (("--old", args.old, DEFAULT_OLD), ("--new", args.new, DEFAULT_NEW))
+    if file_mode == "LA":
+        fitted = [_fit_gray_alpha(option, given, default) for option, given, default in colours]
+        return fitted[0], fitted[1], _fit_gray_alpha("--tolerance", tolerance, tolerance)
     return (
         _fit_color("--old", args.old, DEFAULT_OLD, channels, mode),
         _fit_color("--new", args.new, DEFAULT_NEW, channels, mode),
         _fit_color("--tolerance", tolerance, tolerance, channels, mode),
+    )
+
+
+def _fit_gray_alpha(
+    option: str, given: tuple[int, ...] | None, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    """A colour of an LA image as the RGBA it is worked on in: gray and alpha, or RGBA."""
+    if given is None:
+        return default
+    if len(given) == 2:
+        gray, alpha = given
+        return (gray, gray, gray, alpha)
+    if len(given) == 4:
+        return given
+    raise CommandError(
+        f"{option} has {_count(len(given), 'value')} but the image is LA (gray with alpha); "
+        "give 2 values, gray and alpha, or 4 (RGBA) (see recolor apply --help)"
     )
 
 
@@ -91,8 +124,14 @@ def _fit_color(
         return default[:channels]
     if len(given) != channels:
         raise CommandError(
-            f"{option} has {len(given)} values but the image is {mode} with {channels} "
-            f"channel{'s' if channels > 1 else ''}; give {channels} values"
+            f"{option} has {_count(len(given), 'value')} but the image is {mode} with "
+            f"{_count(channels, 'channel')}; give {_count(channels, 'value')}"
             + (" or one for every channel" if option == "--tolerance" else "")
+            + " (see recolor apply --help)"
         )
     return given
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 value", "4 values"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -32,6 +32,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+#: How --old, --new and --tolerance are written, where the colour errors send the user.
+COLOURS_HELP = """\
+colours:
+  --old and --new give one value 0..255 per band of the image, separated by
+  commas, or #rrggbb / #rrggbbaa:
+    RGBA  0,0,0,0  or  #000000ff     RGB  255,255,255  or  #ffffff
+    gray  128                        gray with alpha (LA)  128,255
+  A palette image takes RGB, or RGBA if it has a transparent colour.
+  --tolerance is one value for every band (12) or one per band (2,2,2,0):
+  a pixel matches when every band is within it of --old.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="recolor",
@@ -44,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         "apply",
         help="recolour image files",
         description="Recolour INPUT into OUTPUT, or several INPUTs into --out-dir.",
+        epilog=COLOURS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     apply.add_argument(
         "paths",
@@ -66,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     written.add_argument(
         "--force",
         action="store_true",
-        help="overwrite existing outputs, keeping their permissions; a symbolic link is "
-        "followed and its target replaced",
+        help="overwrite existing outputs (the input itself too), keeping their read and write "
+        "permissions where they are yours; a symbolic link is followed and its target replaced",
     )
     written.add_argument(
         "--ignore-existing",
@@ -90,7 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run the batch on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)",
+        help="run the batch on the Dask cluster whose scheduler is at ADDRESS (tls://host:8786); "
+        "its TLS credentials come from Dask's configuration",
+    )
+    apply.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="with --workers: serve the cluster's dashboard on 127.0.0.1 and print its link",
+    )
+    apply.add_argument(
+        "--max-pixels",
+        type=positive_int,
+        metavar="N",
+        help="refuse an image whose frames add up to more than N pixels, before decoding it "
+        "(default: Pillow's limit, 89478485)",
     )
     apply.set_defaults(run=run_apply)
 

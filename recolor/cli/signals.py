@@ -4,6 +4,11 @@ Python turns SIGINT into KeyboardInterrupt, which unwinds the stack and runs
 every ``finally``; SIGTERM and SIGHUP kill the process where it stands, and
 a temporary file being written would stay. Inside :func:`stopping_signals_raise`
 they raise :class:`Stopped` instead.
+
+Only the first of them does: the process is stopping, and a second signal
+(a burst of SIGTERMs, Ctrl-C pressed again) raised inside a ``finally``
+would cut the cleanup short and leave the temporary file. From the first
+one on, SIGINT, SIGTERM and SIGHUP are ignored until the block ends.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from types import FrameType
 __all__ = ["Stopped", "stopping_signals_raise"]
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_STOPPING = (signal.SIGINT, *_SIGNALS)
 
 
 class Stopped(BaseException):  # like KeyboardInterrupt, not an error
@@ -33,7 +39,10 @@ class Stopped(BaseException):  # like KeyboardInterrupt, not an error
 @contextlib.contextmanager
 def stopping_signals_raise() -> Iterator[None]:
     """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread."""
-    previous = {number: signal.signal(number, _raise_stopped) for number in _SIGNALS}
+    previous = {number: signal.getsignal(number) for number in _STOPPING}
+    for number in _SIGNALS:
+        signal.signal(number, _raise_stopped)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
@@ -41,5 +50,16 @@ def stopping_signals_raise() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+def _ignore_more() -> None:
+    for number in _STOPPING:
+        signal.signal(number, signal.SIG_IGN)
+
+
 def _raise_stopped(signal_number: int, frame: FrameType | None) -> None:
+    _ignore_more()
     raise Stopped(signal_number)
+
+
+def _raise_interrupt(signal_number: int, frame: FrameType | None) -> None:
+    _ignore_more()
+    raise KeyboardInterrupt

@@ -5,10 +5,15 @@ The data goes to a temporary file beside the output, named
 
 - without ``overwrite``, by a hard link, which fails if anything (even a
   dangling symbolic link) holds the name: two writers can never both win,
-  as they could if the check and the rename were two steps;
-- with ``overwrite``, by a rename over the old file, whose permission bits
-  the new one takes. A symbolic link is followed, so the link stays and its
-  target is replaced; other hard links to the old file keep the old content.
+  as they could if the check and the rename were two steps. A file of the
+  very same bytes already there is no failure: there is nothing to write;
+- with ``overwrite``, by a rename over the old file. The new file takes the
+  old one's read, write and execute bits when the old file belongs to the
+  user writing, never its set-user-ID, set-group-ID or sticky bits: a file
+  another user planted (mode 06777, say) must not lend its bits to a file of
+  ours. Another user's file, or a new one, gets the umask's default. A
+  symbolic link is followed, so the link stays and its target is replaced;
+  other hard links to the old file keep the old content.
 
 Any exception, KeyboardInterrupt and the ones the command line raises for
 SIGTERM and SIGHUP included, removes the temporary file. A process killed
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import filecmp
 import os
 import re
 import stat
@@ -57,7 +63,13 @@ def atomic_write(
             os.replace(temporary, path)
         else:
             os.chmod(temporary, 0o666 & ~_umask())
-            _link_exclusively(temporary, path)
+            try:
+                _link_exclusively(temporary, path)
+            except FileExistsError:
+                # The very bytes are there already: written by an earlier try of the same
+                # work (a batch task run again after its worker died). Nothing to do.
+                if not _same_content(temporary, path):
+                    raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -87,12 +99,22 @@ def _link_exclusively(temporary: Path, path: Path) -> None:
         os.replace(temporary, path)
 
 
-def _mode_for(path: Path) -> int:
-    """The permission bits of the file at ``path``, or the umask's default for a new one."""
+def _same_content(first: Path, second: Path) -> bool:
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        return os.path.isfile(second) and filecmp.cmp(first, second, shallow=False)
+    except OSError:
+        return False
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits a file replacing ``path`` takes (see the module's docstring)."""
+    try:
+        old = os.stat(path)
     except FileNotFoundError:
         return 0o666 & ~_umask()
+    if old.st_uid != os.geteuid():
+        return 0o666 & ~_umask()
+    return stat.S_IMODE(old.st_mode) & 0o777  # never set-user-ID, set-group-ID or sticky
 
 
 def _running(pid: int) -> bool:

@@ -61,21 +61,34 @@ class ImageFile:
         self.lossless_webp = False
         self.tiff_compression: str | None = None
         self.notes: list[str] = []
+        #: The file's own mode, when it is one recolor converts for its work but the writer
+        #: can give back without loss: "LA" (gray with alpha) or "P" (a palette); else None.
+        self.kept_mode: str | None = None
 
 
 def read_image(
-    path: Path | str, *, allow_lossy: bool = False, data: bytes | None = None
+    path: Path | str,
+    *,
+    allow_lossy: bool = False,
+    data: bytes | None = None,
+    max_pixels: int | None = None,
 ) -> ImageFile:
     """Read every frame of ``path`` as a Pillow image of mode L, RGB or RGBA.
 
     With ``data``, the file's bytes are those (read from a URL, say), and
-    ``path`` only names it.
+    ``path`` only names it. An image whose frames add up to more than
+    ``max_pixels`` (Pillow's ``Image.MAX_IMAGE_PIXELS`` by default) is
+    refused before any frame is decoded: Pillow's own limit is per frame,
+    and a small file of many large frames would otherwise fill the memory.
     """
+    budget = max_pixels if max_pixels is not None else Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             # Past Pillow's limit it only warns; past twice the limit it raises.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path if data is None else io.BytesIO(data)) as image:
+                if budget is not None:
+                    _check_budget(image, path, budget)
                 return _read(image, path, allow_lossy, data)
     except FileNotFoundError:
         raise ImageFileError(f"{shown(path)}: no such file") from None
@@ -90,6 +103,23 @@ def read_image(
         raise ImageFileError(f"{shown(path)}: not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageFileError(f"{shown(path)}: unreadable or corrupt image ({error})") from None
+
+
+def _check_budget(image: Image.Image, path: Path | str, budget: int) -> None:
+    """Refuse ``image`` if its frames add up to more than ``budget`` pixels, undecoded.
+
+    Counting frames reads their headers, not their pixels.
+    """
+    frames = int(getattr(image, "n_frames", 1))
+    width, height = image.size
+    total = frames * width * height
+    if total > budget:
+        raise ImageFileError(
+            f"{shown(path)}: refused before decoding: its {frames} frame(s) of {width}x{height} "
+            f"add up to {total} pixels, more than the limit of {budget}",
+            "raise it with {max_pixels} if the file is yours and the memory is there",
+        )
+    image.seek(0)
 
 
 def _read(image: Image.Image, path: Path | str, allow_lossy: bool, data: bytes | None) -> ImageFile:
@@ -129,6 +159,10 @@ def _read(image: Image.Image, path: Path | str, allow_lossy: bool, data: bytes |
     if lost and not allow_lossy:
         raise ImageFileError(f"{shown(path)}: {lost}", "pass {allow_lossy} to convert it anyway")
     result.frames = [_convert(frame, target) for frame in frames]
+    if original_modes in ({"LA"}, {"P"}):
+        # Worked on as RGBA or RGB; the writer gives the file back its mode if it can.
+        result.kept_mode = original_modes.pop()
+        return result
     changes = []
     if original_modes != {target}:
         changes.append(f"converted from mode {', '.join(sorted(original_modes))} to {target}")

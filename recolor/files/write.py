@@ -18,13 +18,13 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageChops, PngImagePlugin
 
 from recolor.files.atomic import atomic_write
 from recolor.files.display import shown
 from recolor.files.read import ImageFile, ImageFileError
 
-__all__ = ["EncodedImage", "check_output_path", "encode", "output_format", "write_image"]
+__all__ = ["EncodedImage", "check_output_path", "encode", "output_format", "save", "write_image"]
 
 # Which of the kept metadata each format's writer takes.
 _METADATA_BY_FORMAT = {
@@ -40,6 +40,12 @@ _DISPOSAL_FORMATS = {"GIF", "PNG"}
 _ICO_LARGEST = 256
 # A JPEG made from an input that was not one: the quality of Pillow's "web_high" preset.
 _JPEG_QUALITY = 95
+# The widest or tallest image each format's encoder writes (WebP's is its bitstream's, 2^14 - 1;
+# GIF's a 16-bit field); Pillow finds out only while writing the whole image.
+_LARGEST_SIDE = {"WEBP": 16383, "GIF": 65535}
+# Formats whose writer keeps a gray image with alpha, and a palette with one alpha per entry.
+_LA_FORMATS = {"PNG", "TIFF"}
+_PALETTE_FORMATS = {"PNG"}
 
 
 class EncodedImage:
@@ -126,9 +132,22 @@ def encode(
             f"{name}: {image_format} holds one image, and the input has {len(frames)} frames; "
             "write .gif, .png, .tiff or .webp to keep them all"
         )
+    largest = _LARGEST_SIDE.get(image_format)
+    if largest is not None and max(frames[0].size) > largest:
+        width, height = frames[0].size
+        raise ImageFileError(
+            f"{name}: {image_format} holds at most {largest} pixels a side, and the image is "
+            f"{width}x{height}; write .png or .tiff"
+        )
+    if source.kept_mode is not None:
+        restored = [_restore_mode(frame, source.kept_mode, image_format) for frame in frames]
+        frames = [image for image, _ in restored]
+        kept_notes = {f"{name}: {note}" for _, note in restored if note}
+    else:
+        kept_notes = set()
     fitted = [_fit_mode(frame, image_format, name, allow_lossy) for frame in frames]
     images = [image for image, _ in fitted]
-    notes = sorted({note for _, note in fitted if note})
+    notes = sorted({note for _, note in fitted if note} | kept_notes)
     encoded = EncodedImage(images[0], image_format, notes=notes)
     _keep_settings(encoded, source, name)
     if len(images) > 1:
@@ -142,6 +161,19 @@ def encode(
     return encoded
 
 
+def save(encoded: EncodedImage, file: Any, name: Path | str) -> None:
+    """``encoded`` written to ``file``; what Pillow's encoder refuses only now, one line."""
+    try:
+        encoded.save(file)
+    except OSError:
+        raise
+    except Exception as error:  # Pillow raises many types for one cause
+        raise ImageFileError(
+            f"{shown(name)}: Pillow's {encoded.format} encoder refused the whole image "
+            f"({type(error).__name__}: {error})"
+        ) from None
+
+
 def write_image(encoded: EncodedImage, path: Path, *, force: bool) -> None:
     """Write ``encoded`` to ``path`` atomically; never over an existing file without ``force``.
 
@@ -151,7 +183,7 @@ def write_image(encoded: EncodedImage, path: Path, *, force: bool) -> None:
     if force:
         encoded.notes += _link_notes(path)
     try:
-        atomic_write(path, encoded.save, overwrite=force)
+        atomic_write(path, lambda file: save(encoded, file, path), overwrite=force)
     except FileExistsError:
         raise ImageFileError(
             f"{shown(path)}: already exists", "pass {force} to overwrite it"
@@ -173,6 +205,44 @@ def _link_notes(path: Path) -> list[str]:
             "and the others keep the old one"
         ]
     return []
+
+
+def _restore_mode(image: Image.Image, mode: str, image_format: str) -> tuple[Image.Image, str]:
+    """``image`` back in the input file's own ``mode`` where that loses nothing; else a note."""
+    if mode == "LA":
+        red, green, blue, _ = image.split()
+        gray = ImageChops.difference(red, green).getbbox() is None and (
+            ImageChops.difference(green, blue).getbbox() is None
+        )
+        if not gray:
+            return image, "written as RGBA: a colour that is not gray is no LA pixel"
+        if image_format not in _LA_FORMATS:
+            return image, f"written as RGBA: {image_format} holds no gray with alpha (LA)"
+        return image.convert("LA"), ""
+    if image_format not in _PALETTE_FORMATS:
+        return image, ""  # GIF has its own palette; other formats have none
+    palette = _exact_palette(image)
+    if palette is None:
+        return image, f"written as {image.mode}: over 256 colours, more than a palette holds"
+    return palette, ""
+
+
+def _exact_palette(image: Image.Image) -> Image.Image | None:
+    """``image`` (RGB or RGBA) as a palette image of exactly its colours, or None: over 256.
+
+    Each palette entry keeps its own alpha (PNG's tRNS chunk).
+    """
+    import numpy as np  # palette images only
+
+    if image.getcolors(256) is None:
+        return None
+    rgba = np.asarray(image.convert("RGBA"))
+    colors, indices = np.unique(rgba.reshape(-1, 4), axis=0, return_inverse=True)
+    palette_image = Image.fromarray(indices.reshape(rgba.shape[:2]).astype(np.uint8), mode="P")
+    palette_image.putpalette(colors[:, :3].astype(np.uint8).tobytes(), rawmode="RGB")
+    if image.mode == "RGBA" and (colors[:, 3] != 255).any():
+        palette_image.info["transparency"] = colors[:, 3].astype(np.uint8).tobytes()
+    return palette_image
 
 
 def _fit_mode(
