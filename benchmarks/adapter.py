@@ -3,7 +3,7 @@
 The instrument (benchmarks/instrument/) imports nothing of recolor; it asks
 this module (named by ``benchmark_adapter`` in pyproject.toml) how to build,
 check and describe a :class:`~benchmarks.cases.Case`. Workers import
-benchmarks/calls.py instead (``WORKER_MODULE``), which uses recolor's public
+benchmarks/calls.py instead (``about.worker_module``), which uses recolor's public
 names alone, so that another commit's tree is measured by this tree's code.
 """
 
@@ -24,25 +24,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import recolor
-from benchmarks import calls, cases, checks
+from benchmarks import calls, checks
+from benchmarks import cases as benchmark_cases
 from benchmarks.cases import COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
 from benchmarks.first_call import first_call_seconds
-from benchmarks.instrument.environment import available_cores
+from benchmarks.instrument.adapter import About, CaseFacts, Column
+from benchmarks.instrument.machine import available_cores
+from benchmarks.instrument.meters import peak_bytes
 from benchmarks.yardsticks import yardstick_name
 from recolor.testing import assert_image_equal
 
 _HERE = Path(__file__).resolve().parent
-
-PACKAGE = "recolor"
-WORKER_MODULE = "benchmarks.calls"
-PROTOCOL_FILES: tuple[Path, ...] = (_HERE / "calls.py", _HERE / "yardsticks.py")
-PROTOCOL_SETTINGS: dict[str, Any] = {"loop_confirm_size": LOOP_CONFIRM_SIZE}
-BASELINE_PATH = _HERE / "baseline.json"
-COST_BASELINE_PATH = _HERE / "cost_baseline.json"
-LOCK_PATH = _HERE / "constraints.txt"
-THREADS_ENV_VAR = calls.THREADS_ENV_VAR
-SLOWDOWN_ENV_VAR = calls.SLOWDOWN_ENV_VAR
-REFERENCE_NAME = "copy"
 
 #: Below this many times the bandwidth probe's time, one thread, an out-of-place
 #: call is impossible: the probe's read and write of every byte is the floor. The
@@ -53,85 +45,93 @@ COPY_FLOOR = 0.75
 #: slows Python loops, and their memory per pixel does not depend on the size.
 LOOP_MEMORY_SIZE = LOOP_CONFIRM_SIZE
 
+about = About(
+    package="recolor",
+    worker_module="benchmarks.calls",
+    protocol_files=(_HERE / "calls.py", _HERE / "yardsticks.py"),
+    protocol_settings={"loop_confirm_size": LOOP_CONFIRM_SIZE},
+    baseline_path=_HERE / "baseline.json",
+    cost_baseline_path=_HERE / "cost_baseline.json",
+    lock_path=_HERE / "constraints.txt",
+    threads_env_var=calls.THREADS_ENV_VAR,
+    slowdown_env_var=calls.SLOWDOWN_ENV_VAR,
+    reference_name="copy",
+    # An image's figures: its throughput, its memory per pixel, a compiled kernel's first call.
+    columns=(
+        Column("megapixels_per_second", "MP/s", "{:9.1f}"),
+        Column(
+            "peak_bytes_per_pixel",
+            "peak B/px",
+            "{:9.1f}",
+            "peak memory allocated per call per pixel, as tracemalloc sees it.",
+        ),
+        Column("first_call_seconds", "first call", "{:8.3f}s"),
+    ),
+)
+
 
 def configure() -> None:
     """The session's thread cap (``--recolor-threads`` exports it) in this process too."""
-    cap = os.environ.get(THREADS_ENV_VAR)
+    cap = os.environ.get(about.threads_env_var)
     if cap:
         recolor.set_thread_limit(int(cap))
 
 
 def cost_cases() -> list[Case]:
-    return cases.cost_cases()
-
-
-def wall_clock_cases() -> list[Case]:
-    return cases.wall_clock_cases()
+    return benchmark_cases.cost_cases()
 
 
 def case_for(key: str) -> Case:
     return Case.from_key(key)
 
 
-def subject(case: Case) -> str:
-    return case.technique
+def cases() -> list[Case]:
+    return benchmark_cases.wall_clock_cases()
 
 
-def label(case: Case) -> str:
+def facts(case: Case) -> CaseFacts:
+    """What the instrument needs to know of ``case``."""
+    reference = case.technique == COPY
     cap = calls.thread_cap(case)
-    return case.technique if cap is None else f"{case.technique} ({cap} thr)"
-
-
-def is_reference(case: Case) -> bool:
-    return case.technique == COPY
-
-
-def is_slow(case: Case) -> bool:
-    return case.per_pixel_loop
-
-
-def measured_as(case: Case) -> Case:
-    return case.confirm_case()
-
-
-def spec(case: Case) -> dict[str, Any]:
-    return dataclasses.asdict(case)
+    return CaseFacts(
+        subject=case.technique,
+        label=case.technique if cap is None else f"{case.technique} ({cap} thr)",
+        yardstick=yardstick_name(case.technique),
+        reference=reference,
+        on_reference=yardstick_name(case.technique) == COPY,
+        slow=case.per_pixel_loop,
+        measured_as=case.confirm_case(),
+        spec=dataclasses.asdict(case),
+        threads=_thread_count(case),
+        floor=_floor(case),
+        depends_on=depends_on(case),
+        slowdown=calls.slowdowns().get(case.technique),
+        warm_up_group=_warm_up_group(case),
+    )
 
 
 def payload(case: Case) -> bytes:
     return calls.image_for(case.size).tobytes()
 
 
-def megapixels(case: Case) -> float:
-    return case.size**2 / 1e6
-
-
-def yardstick(case: Case) -> str:
-    return yardstick_name(case.technique)
-
-
-def yardstick_is_reference(case: Case) -> bool:
-    return yardstick_name(case.technique) == COPY
-
-
-def reference_floor(case: Case) -> float | None:
+def _floor(case: Case) -> float | None:
     """A call that returns a new image reads and writes every byte at least once.
 
     So on one thread it cannot take much less than the bandwidth probe, and
     on several a share of it each. In place, or for the copy itself, there
     is no such floor.
     """
-    if is_reference(case) or case.in_place:
+    if case.technique == COPY or case.in_place:
         return None
-    return COPY_FLOOR / max(thread_count(case), 1)
+    return COPY_FLOOR / max(_thread_count(case), 1)
 
 
-def thread_count(case: Case) -> int:
-    if is_reference(case) or not case.multithreaded:
+def _thread_count(case: Case) -> int:
+    if case.technique == COPY or not case.multithreaded:
         return 1
     cap = calls.thread_cap(case)
     if cap is None:  # the session's cap, which workers inherit
-        return int(os.environ.get(THREADS_ENV_VAR) or available_cores())
+        return int(os.environ.get(about.threads_env_var) or available_cores())
     return cap
 
 
@@ -142,15 +142,10 @@ def call(case: Case) -> Callable[[], Any]:
     return calls.call_for(case)
 
 
-def memory_call(case: Case) -> tuple[Callable[[], Any], float]:
-    size = LOOP_MEMORY_SIZE if case.per_pixel_loop else case.size
-    return calls.call_for(dataclasses.replace(case, size=size)), float(size**2)
-
-
 def check(case: Case, result: Any) -> None:
     image = calls.image_for(case.size)
     assert _digest(image) == _INPUT_DIGESTS[case.size], f"{case.technique} modified its input"
-    if is_reference(case):
+    if case.technique == COPY:
         return
     if case.in_place:  # the timed buffer went back and forth: check one call afresh
         result = image.copy()
@@ -166,12 +161,16 @@ def _digest(image: np.ndarray[Any, Any]) -> bytes:
     return hashlib.blake2b(np.ascontiguousarray(image).data).digest()
 
 
-def skip_unless_runnable(case: Case) -> None:
-    checks.skip_unless_available(case)
-
-
-def runnable(case: Case) -> bool:
-    return is_reference(case) or recolor.TECHNIQUES[case.technique].available
+def unavailable(case: Case) -> str | None:
+    """What to install for the case's technique, or None when it can run here."""
+    if case.technique == COPY:
+        return None
+    technique = recolor.TECHNIQUES[case.technique]
+    if technique.available:
+        return None
+    return (
+        f"{technique.name} needs {technique.requires}: pip install 'recolor[{technique.requires}]'"
+    )
 
 
 def threads(case: Case) -> contextlib.AbstractContextManager[None]:
@@ -184,17 +183,27 @@ def versions() -> dict[str, str | None]:
 
 def depends_on(case: Case) -> tuple[str, ...]:
     """numpy, which every case uses, and the libraries its technique calls (the registry's)."""
-    if is_reference(case):
+    if case.technique == COPY:
         return ("numpy",)
     return ("numpy", *recolor.TECHNIQUES[case.technique].uses)
 
 
-def extras(case: Case) -> dict[str, float]:
-    """A compiled technique's first call in a fresh process, at the original size."""
-    compiled = not is_reference(case) and recolor.TECHNIQUES[case.technique].requires == "numba"
+def extras(case: Case, median_seconds: float) -> dict[str, Any]:
+    """An image's figures of the case: its technique, throughput and memory per pixel,
+    and a compiled technique's first call in a fresh process, at the original size."""
+    memory_size = LOOP_MEMORY_SIZE if case.per_pixel_loop else case.size
+    memory_call = calls.call_for(dataclasses.replace(case, size=memory_size))
+    megapixels = case.size**2 / 1e6
+    found: dict[str, Any] = {
+        "technique": case.technique,
+        "megapixels": megapixels,
+        "megapixels_per_second": megapixels / median_seconds,
+        "peak_bytes_per_pixel": peak_bytes(memory_call) / memory_size**2,
+    }
+    compiled = case.technique != COPY and recolor.TECHNIQUES[case.technique].requires == "numba"
     if compiled and case.key == Case(case.technique, ORIGINAL_SIZE).key:
-        return {"first_call_seconds": first_call_seconds(case.technique)["first"]}
-    return {}
+        found["first_call_seconds"] = first_call_seconds(case.technique)["first"]
+    return found
 
 
 #: Marks the line that lists REF's techniques, whatever else its recolor prints on import.
@@ -204,7 +213,8 @@ _LIST_TECHNIQUES = (
 )
 
 
-def reference_subjects(root: Path) -> set[str]:
+@cache
+def reference_subjects(root: Path) -> frozenset[str]:
     """The techniques the ``recolor`` under ``root`` registers, and the copy reference.
 
     REF's package is another commit's code: it may print on import, or exit
@@ -228,11 +238,11 @@ def reference_subjects(root: Path) -> set[str]:
         techniques = json.loads(listed[-1].removeprefix(_LISTED))
     except json.JSONDecodeError:
         raise RuntimeError(f"recolor from {root} listed its techniques unreadably") from None
-    return {COPY, *techniques}
+    return frozenset({COPY, *techniques})
 
 
-def not_comparable(case: Case, root: Path, subjects: set[str], ref: str) -> str | None:
-    if case.technique not in subjects:
+def not_comparable(case: Case, root: Path, ref: str) -> str | None:
+    if case.technique not in reference_subjects(root):
         return f"only in this tree, not in {ref}"
     if case.in_place and not takes_out(root):
         return f"{ref}'s techniques take no out="
@@ -255,19 +265,15 @@ def takes_out(root: Path) -> bool:
     return completed.returncode == 0
 
 
-def slowdown(case: Case) -> float | None:
-    return calls.slowdowns().get(case.technique)
-
-
-def warm_up_group(case: Case) -> Any:
+def _warm_up_group(case: Case) -> Any:
     """numba's kernels, one compile per technique and tolerance path, natively (cost mode)."""
-    if is_reference(case) or recolor.TECHNIQUES[case.technique].requires != "numba":
+    if case.technique == COPY or recolor.TECHNIQUES[case.technique].requires != "numba":
         return None
     return (case.technique, bool(case.tolerance))
 
 
 if TYPE_CHECKING:  # mypy checks that this module is the adapter the instrument asks for
     import benchmarks.adapter as _this
-    from benchmarks.instrument.adapter import Adapter
+    from benchmarks.instrument.adapter import Suite
 
-    _checked: Adapter = _this
+    _checked: Suite = _this

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, cost_cases
-from benchmarks.instrument.cost.session import CostRunner
+from benchmarks.instrument.base import CaseRunner
 
 
 @pytest.mark.parametrize("case", cost_cases(), ids=lambda case: case.key)
-def test_cost(cost: CostRunner, case: Case) -> None:
+def test_cost(cost: CaseRunner, case: Case) -> None:
     cost.run(case)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, reference_cases, size_cases
-from benchmarks.instrument.runner import Race
+from benchmarks.instrument.base import CaseRunner
 
 # A quarter second of rounds a case for the tables (the gate measures on its
 # own, in fresh processes) keeps the whole suite within its 4 minutes.
@@ -18,10 +18,10 @@ pytestmark = pytest.mark.benchmark(max_time=0.25)
 
 
 @pytest.mark.parametrize("case", reference_cases(), ids=lambda case: case.key)
-def test_copy_reference(race: Race, case: Case) -> None:
+def test_copy_reference(race: CaseRunner, case: Case) -> None:
     race.run(case)
 
 
 @pytest.mark.parametrize("case", size_cases(), ids=lambda case: case.key)
-def test_technique(race: Race, case: Case) -> None:
+def test_technique(race: CaseRunner, case: Case) -> None:
     race.run(case)

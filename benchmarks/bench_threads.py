@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases import Case, thread_cases
-from benchmarks.instrument.runner import Race
+from benchmarks.instrument.base import CaseRunner
 
 pytestmark = pytest.mark.benchmark(max_time=0.25)
 
 
 @pytest.mark.parametrize("case", thread_cases(), ids=lambda case: case.key)
-def test_threads(race: Race, case: Case) -> None:
+def test_threads(race: CaseRunner, case: Case) -> None:
     race.run(case)

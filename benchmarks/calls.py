@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 import recolor
 from benchmarks.cases import ALL_CORES, COPY, NEW, OLD, Case
-from benchmarks.instrument.environment import available_cores
+from benchmarks.instrument.machine import available_cores
 from benchmarks.yardsticks import bandwidth_probe, moves_memory, yardstick_call, yardstick_name
 
 #: recolor's documented cap on OpenCV's and numba's threads, which workers inherit.
@@ -143,7 +143,7 @@ def measured_calls(case: Case, *, against_copy: bool = False) -> dict[str, Calla
 def worker_calls(
     spec: Mapping[str, Any], payload: io.BufferedIOBase, *, against_reference: bool
 ) -> dict[str, Callable[[], Any]]:
-    """The calls a worker times (benchmarks/instrument/worker.py), on the image it was sent.
+    """The calls a wall-clock worker times, on the image it was sent.
 
     The technique runs once before the image exists (:func:`load_technique`),
     and the image is read into a buffer of its own, so both trees of an A/B

@@ -5,10 +5,11 @@ A worker started with ``BENCHMARK_INSTRUMENT_SOURCE=tests.deterministic_source:s
 call still fails), then reports seconds from a model instead of a clock:
 
 - the yardstick (and the bandwidth probe) take :data:`YARDSTICK_SECONDS` a call;
-- the case takes :data:`RATIO` times that, times the factor
-  ``RECOLOR_BENCH_SLOWDOWN`` gives its technique: the suite's own way of
-  slowing a technique down, which the instrument passes to this tree's
-  workers only, never to the side it compares with;
+- the case takes :data:`RATIO` times that, times the factor the suite's
+  slowdown variable gives its subject (``RECOLOR_BENCH_SLOWDOWN``, or the one
+  :data:`SLOWDOWN_NAME_ENV_VAR` names): the suite's own way of slowing a
+  subject down, which the instrument passes to this tree's workers only,
+  never to the side it compares with;
 - the case takes :data:`HOST_ENV_VAR` times longer on "another host", on
   both sides of a comparison alike: a host whose compute is slower against
   its memory than the one that recorded, which no yardstick cancels.
@@ -24,8 +25,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from benchmarks.calls import slowdowns
-from benchmarks.instrument.timing import SOURCE_ENV_VAR
+from benchmarks.instrument.wallclock.timing import SOURCE_ENV_VAR
 
 #: The value of ``BENCHMARK_INSTRUMENT_SOURCE`` that selects this source.
 SOURCE = f"{__name__}:samples"
@@ -34,8 +34,16 @@ YARDSTICK_SECONDS = 1e-4
 RATIO = 2.0
 #: A factor on the case's time, both sides alike: another host, for the same code.
 HOST_ENV_VAR = "RECOLOR_TEST_HOST_FACTOR"
+#: Names the suite's slowdown variable, "name=factor[,...]" (recolor's by default).
+SLOWDOWN_NAME_ENV_VAR = "DETERMINISTIC_SOURCE_SLOWDOWN"
 
 __all__ = ["HOST_ENV_VAR", "RATIO", "SOURCE", "SOURCE_ENV_VAR", "YARDSTICK_SECONDS", "samples"]
+
+
+def _slowdowns() -> dict[str, float]:
+    variable = os.environ.get(SLOWDOWN_NAME_ENV_VAR) or "RECOLOR_BENCH_SLOWDOWN"
+    pairs = (item.partition("=") for item in os.environ.get(variable, "").split(","))
+    return {name.strip(): float(factor) for name, _, factor in pairs if name.strip()}
 
 
 def samples(
@@ -49,7 +57,7 @@ def samples(
     for call in calls.values():
         call()
     host = float(os.environ.get(HOST_ENV_VAR) or 1.0)
-    factor = slowdowns().get(case["technique"], 1.0)
+    factor = _slowdowns().get(case.get("technique") or case.get("subject"), 1.0)
     seconds = dict.fromkeys(calls, YARDSTICK_SECONDS)
     seconds["case"] = YARDSTICK_SECONDS * RATIO * host * factor
     return {name: [value] * rounds for name, value in seconds.items()}

@@ -12,8 +12,9 @@ REPO = Path(__file__).resolve().parent.parent
 def copy_project(root: Path, bench_file: str) -> None:
     """The packages and pytest's configuration under ``root``, with one more benchmark file.
 
-    The tests' deterministic measurement source comes along (a worker imports
-    it from the tree it runs in), and the .gitignore that keeps results untracked.
+    The tests' deterministic measurement source and the toy suite come along
+    (a worker imports them from the tree it runs in), and the .gitignore that
+    keeps results untracked.
     """
     for name in ("recolor", "benchmarks", "tools"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -22,6 +23,11 @@ def copy_project(root: Path, bench_file: str) -> None:
     (root / "tests").mkdir(exist_ok=True)
     for name in ("__init__.py", "deterministic_source.py"):
         shutil.copy(REPO / "tests" / name, root / "tests" / name)
+    shutil.copytree(
+        REPO / "tests" / "toy_suite",
+        root / "tests" / "toy_suite",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (root / "benchmarks" / "bench_tiny.py").write_text(bench_file)
 
 

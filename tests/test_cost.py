@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from benchmarks import adapter as suite_adapter
 from benchmarks.calls import SLOWDOWN_ENV_VAR
 from benchmarks.cases import Case
+from benchmarks.instrument.config import Config
 from benchmarks.instrument.cost import callgrind
 from benchmarks.instrument.cost import decision as cost_gate
-from benchmarks.instrument.cost import session as cost_session
+from benchmarks.instrument.cost import instrument as cost_instrument
 from benchmarks.instrument.cost.slowdown import filler_units
+from benchmarks.instrument.verdict import Status
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,6 +35,7 @@ def test_small(cost, case):
 """
 
 CASE = Case("numpy_packed", 998)
+SUBJECT = "numpy_packed"
 
 
 def _cost(cycles_scale: float = 1.0) -> callgrind.Cost:
@@ -43,21 +48,30 @@ def test_estimated_cycles_follow_the_stated_formula() -> None:
 
 @pytest.mark.parametrize(
     ("scale", "status"),
-    [(1.0, "passed"), (1.02, "passed"), (1.05, "failed"), (0.95, "improved"), (0.98, "passed")],
+    [
+        (1.0, Status.PASSED),
+        (1.02, Status.PASSED),
+        (1.05, Status.FAILED),
+        (0.95, Status.IMPROVED),
+        (0.98, Status.PASSED),
+    ],
 )
 def test_judge_fails_a_rise_above_the_threshold_and_reports_a_fall(
-    scale: float, status: str
+    scale: float, status: Status
 ) -> None:
-    verdict = cost_gate.judge(CASE, _cost(scale), _cost(), threshold=3)
-    assert verdict.status == status
+    verdict = cost_gate.judge(CASE, SUBJECT, _cost(scale), _cost(), threshold=3)
+    assert verdict.status is status
+    assert verdict.verdict().status is status
 
 
 def test_the_threshold_is_an_option() -> None:
-    assert cost_gate.judge(CASE, _cost(1.05), _cost(), threshold=10).status == "passed"
+    assert (
+        cost_gate.judge(CASE, SUBJECT, _cost(1.05), _cost(), threshold=10).status is Status.PASSED
+    )
 
 
 def test_failure_message_names_case_figures_change_and_threshold() -> None:
-    message = cost_gate.judge(CASE, _cost(1.10), _cost(), threshold=3).describe()
+    message = cost_gate.judge(CASE, SUBJECT, _cost(1.10), _cost(), threshold=3).describe()
     current, reference = _cost(1.10).estimated_cycles, _cost().estimated_cycles
     for part in [
         "numpy_packed at 998x998-numpy_packed costs more",
@@ -70,26 +84,31 @@ def test_failure_message_names_case_figures_change_and_threshold() -> None:
 
 
 def _baseline(**versions: Any) -> dict[str, Any]:
-    return cost_gate.entry(_cost(), {**cost_gate.versions("X86_V3"), **versions})
+    return cost_gate.entry(
+        suite_adapter, _cost(), {**cost_gate.versions(suite_adapter, "X86_V3"), **versions}
+    )
 
 
 def test_other_versions_are_not_comparable_and_say_which() -> None:
-    here = cost_gate.versions("X86_V3")
-    verdict = cost_gate.judge_against_baseline(CASE, _cost(2.0), here, _baseline(numpy="1.0.0"))
-    assert verdict.status == "not comparable"
+    here = cost_gate.versions(suite_adapter, "X86_V3")
+    verdict = cost_gate.judge_against_baseline(
+        suite_adapter, CASE, _cost(2.0), here, _baseline(numpy="1.0.0")
+    )
+    assert verdict.status is Status.NOT_JUDGED
     assert f"numpy 1.0.0 there, {here['numpy']} here" in verdict.reason
-    same = cost_gate.judge_against_baseline(CASE, _cost(2.0), here, _baseline())
-    assert same.status == "failed"
+    same = cost_gate.judge_against_baseline(suite_adapter, CASE, _cost(2.0), here, _baseline())
+    assert same.status is Status.FAILED
 
 
 def test_a_case_missing_from_the_baseline_says_how_to_record_it() -> None:
-    verdict = cost_gate.judge_against_baseline(CASE, _cost(), {}, None)
-    assert verdict.status == "no reference"
+    verdict = cost_gate.judge_against_baseline(suite_adapter, CASE, _cost(), {}, None)
+    assert verdict.status is Status.NOT_JUDGED
+    assert verdict.reason.startswith("not in the baseline")
     assert cost_gate.RECORD_COMMAND in verdict.reason
 
 
 def _write(path: Path, cases: dict[str, Any]) -> Path:
-    cost_gate.write(path, cases)
+    cost_gate.write(suite_adapter, path, cases)
     return path
 
 
@@ -140,7 +159,7 @@ def test_recording_merges_and_never_replaces_an_unusable_baseline(tmp_path: Path
     assert [p.name for p in tmp_path.iterdir()] == ["cost.json"]
     path.write_text('{"format": 1, "cases": {"a": ')
     with pytest.raises(cost_gate.CostBaselineError):
-        cost_gate.write(path, {"c": _baseline()})
+        cost_gate.write(suite_adapter, path, {"c": _baseline()})
     assert path.read_text() == '{"format": 1, "cases": {"a": '
 
 
@@ -201,8 +220,18 @@ def test_without_the_cost_mode_a_cost_case_is_a_smoke_test(cost_dir: pytest.Pyte
 def test_without_a_cost_baseline_nothing_is_judged_and_it_says_how_to_record(
     tmp_path: Path,
 ) -> None:
-    session = cost_session.CostSession(config=None, threshold=3.0)  # type: ignore[arg-type]
-    cost_session.open_baseline(session, tmp_path / "none.json")
+    unset = "compare compare_env record_baseline record_cost_baseline baseline cost_baseline"
+    unset += " across_machines threads round_seconds cost_where cost_json"
+    options = SimpleNamespace(
+        benchmark_disable=True,
+        benchmark_only=False,
+        recolor_cost=True,
+        recolor_cost_threshold=3.0,
+        **{f"recolor_{name}": None for name in unset.split()},
+    )
+    config = Config.from_options(options, tmp_path / "none.json", tmp_path / "none.json")
+    session = cost_instrument.CostSession(config, suite_adapter)
+    cost_instrument.open_baseline(session, tmp_path / "none.json")
     assert session.baseline is None
     assert not session.baseline_unusable
     assert session.baseline_problem == (
@@ -214,7 +243,10 @@ def test_without_a_cost_baseline_nothing_is_judged_and_it_says_how_to_record(
 @needs_valgrind
 def test_two_counts_of_the_same_call_agree() -> None:
     case = Case("numpy_packed", 64)
-    (first, cpu), (second, _) = callgrind.measure(case), callgrind.measure(case)
+    (first, cpu), (second, _) = (
+        callgrind.measure(suite_adapter, case),
+        callgrind.measure(suite_adapter, case),
+    )
     assert first.estimated_cycles == pytest.approx(second.estimated_cycles, rel=0.005)
     assert first.instructions == pytest.approx(second.instructions, rel=0.005)
     assert cpu.startswith("X86_V")
@@ -369,7 +401,7 @@ def test_environment_differences_are_named_alike_everywhere() -> None:
         "numpy 2.3.1 there, 2.4.6 here",
         "simulated_cpu X86_V3 there, X86_V4 here",
     ]
-    verdict = cost_gate.judge(Case("numpy_packed", 998), _cost(1.2), _cost(), against="main")
+    verdict = cost_gate.judge(CASE, SUBJECT, _cost(1.2), _cost(), against="main")
     named = cost_gate.CostVerdict(**{**verdict.__dict__, "reason": "the environments differ: x"})
     assert named.describe().splitlines()[0] == "the environments differ: x"
 

@@ -6,9 +6,10 @@ import pytest
 
 from benchmarks import adapter as suite_adapter
 from benchmarks.cases import COPY, Case
-from benchmarks.instrument import adapter, dependencies
+from benchmarks.instrument import dependencies
 from benchmarks.instrument.cost import decision as cost_gate
 from benchmarks.instrument.cost.callgrind import Cost
+from benchmarks.instrument.verdict import Status
 
 THERE = {"python": "3.11.7", "numpy": "2.4.6", "opencv": "5.0.0", "pillow": "13.0.0"}
 HERE = {**THERE, "opencv": "5.1.0"}
@@ -53,15 +54,18 @@ def test_the_suite_says_what_each_case_depends_on_from_the_registry(
 
 
 def test_a_cost_figure_is_judged_when_its_dependencies_match_whatever_else_changed() -> None:
-    adapter.use("benchmarks.adapter")
-    here = cost_gate.versions("X86_V3")
+    here = cost_gate.versions(suite_adapter, "X86_V3")
     there = {**here, "opencv": "0.0.1"}
     cost = Cost(1000, 10, 1)
-    entry = cost_gate.entry(cost, there)
-    packed = cost_gate.judge_against_baseline(Case("numpy_packed", 256), cost, here, entry)
-    assert packed.status == "passed"
-    native = cost_gate.judge_against_baseline(Case("opencv_native", 256), cost, here, entry)
-    assert native.status == "not comparable"
+    entry = cost_gate.entry(suite_adapter, cost, there)
+    packed = cost_gate.judge_against_baseline(
+        suite_adapter, Case("numpy_packed", 256), cost, here, entry
+    )
+    assert packed.status is Status.PASSED
+    native = cost_gate.judge_against_baseline(
+        suite_adapter, Case("opencv_native", 256), cost, here, entry
+    )
+    assert native.status is Status.NOT_JUDGED
     assert f"opencv 0.0.1 there, {here['opencv']} here" in native.reason
     assert "python -m pip install -r benchmarks/constraints.txt" in native.reason
 
@@ -84,7 +88,7 @@ def _pins() -> dict[str, str]:
     """The lock's versions, by the name the versions tables give each package."""
     names = {"numpy": "numpy", "opencv-python": "opencv", "pillow": "pillow", "numba": "numba"}
     pins = {}
-    for line in suite_adapter.LOCK_PATH.read_text().splitlines():
+    for line in suite_adapter.about.lock_path.read_text().splitlines():
         requirement = line.partition(";")[0].strip()
         if requirement and not requirement.startswith("#"):
             name, _, version = requirement.partition("==")
@@ -95,17 +99,17 @@ def _pins() -> dict[str, str]:
 
 def test_the_lock_pins_what_every_stored_figure_was_measured_with() -> None:
     """One lock: a figure measured with other versions than it pins is judged by nobody."""
-    from benchmarks.instrument import storage
+    from benchmarks.instrument.wallclock import storage
 
     pins = _pins()
     assert set(pins) == {"numpy", "opencv", "pillow", "numba"}
     stored = {
         f"{machine}: {key}": (case.versions, suite_adapter.depends_on(Case.from_key(key)))
-        for machine, baseline in storage.load(suite_adapter.BASELINE_PATH).items()
+        for machine, baseline in storage.load(suite_adapter.about.baseline_path).items()
         for key, case in baseline.cases.items()
         if case.versions is not None  # before format 4: judged by nobody until re-recorded
     }
-    for key, entry in cost_gate.load(suite_adapter.COST_BASELINE_PATH).items():
+    for key, entry in cost_gate.load(suite_adapter.about.cost_baseline_path).items():
         stored[f"cost: {key}"] = (entry["versions"], suite_adapter.depends_on(Case.from_key(key)))
     assert stored
     for where, (versions, depends) in stored.items():

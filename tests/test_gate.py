@@ -18,9 +18,10 @@ from benchmarks import adapter as suite_adapter
 from benchmarks import calls, cases, checks
 from benchmarks.calls import SLOWDOWN_ENV_VAR, slowdowns
 from benchmarks.cases import Case
-from benchmarks.instrument import decision, gate, machine, measure, protocol, storage
+from benchmarks.instrument import machine, protocol
 from benchmarks.instrument.machine import machine_facts
-from benchmarks.instrument.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
+from benchmarks.instrument.wallclock import decision, gate, measure, storage
+from benchmarks.instrument.wallclock.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
 from tests.deterministic_source import HOST_ENV_VAR, SOURCE, SOURCE_ENV_VAR
 from tests.project import ScratchRepository, copy_project
 
@@ -66,7 +67,7 @@ def test_the_unit_is_the_process_not_the_round() -> None:
 def test_a_worker_measures_the_image_it_is_sent() -> None:
     # Both trees of an A/B must time the same pixels, whatever REF's sample_image does.
     case = Case("numpy_packed", 16)
-    measurement = measure.run_worker(case)
+    measurement = measure.run_worker(suite_adapter, case)
     assert len(measurement.ratios) == ROUNDS
     assert all(ratio > 0 for ratio in measurement.ratios)
 
@@ -80,7 +81,7 @@ def test_a_worker_measures_the_image_it_is_sent() -> None:
     }
     truncated = json.dumps(request).encode() + b"\n" + bytes(10)
     completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.instrument.worker"],
+        [sys.executable, "-m", "benchmarks.instrument.wallclock.worker"],
         input=truncated,
         capture_output=True,
         check=False,
@@ -110,7 +111,7 @@ def _runs_protocol() -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ROUND_SECONDS_ENV_VAR, ROUND_SECONDS)
         patch.setenv(SOURCE_ENV_VAR, SOURCE)
-        return measure.wall_clock_protocol()
+        return measure.wall_clock_protocol(suite_adapter)
 
 
 #: The protocols a baseline written by the tests names.
@@ -131,7 +132,7 @@ def _case_baseline(*processes: list[float], technique: str = "numpy_mask") -> An
 
 
 #: What this environment measures with, as a baseline records it.
-VERSIONS = {**suite_adapter.versions(), "python": machine_facts()["python"]}
+VERSIONS = {**suite_adapter.versions(), "python": machine_facts(suite_adapter)["python"]}
 
 
 def test_baseline_spread_is_slowest_process_over_fastest() -> None:
@@ -139,8 +140,10 @@ def test_baseline_spread_is_slowest_process_over_fastest() -> None:
     assert spread == pytest.approx(1.6)
 
 
-def test_verdict_message_names_technique_figures_threshold_and_processes() -> None:
-    verdict = decision.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, 0.004, "main", 10)
+def test_a_comparison_names_subject_figures_threshold_and_processes() -> None:
+    case = Case("numpy_mask", 998)
+    facts = suite_adapter.facts(case)
+    verdict = decision.Comparison(case, facts, True, 2.0, 3.1, 1.25, 0.004, "main", 10)
     message = verdict.describe()
     for part in [
         "numpy_mask",
@@ -154,7 +157,7 @@ def test_verdict_message_names_technique_figures_threshold_and_processes() -> No
     ]:
         assert part in message
     assert "across machines" not in message
-    across = decision.Verdict(Case("numpy_mask", 998), True, 2.0, 3.1, 1.25, across_machines=True)
+    across = decision.Comparison(case, facts, True, 2.0, 3.1, 1.25, across_machines=True)
     assert across.describe().endswith("[across machines]")
 
 
@@ -292,7 +295,7 @@ def test_recording_merges_per_machine_and_never_replaces_an_unusable_file(tmp_pa
 
 
 def test_the_committed_baseline_is_readable_and_kept_for_its_machine() -> None:
-    machines = storage.load(suite_adapter.BASELINE_PATH)
+    machines = storage.load(suite_adapter.about.baseline_path)
     for name, stored in machines.items():
         assert machine.machine_name(stored.facts) == name
         assert len(stored.cases) >= 38
@@ -361,7 +364,7 @@ def test_gate_end_to_end(
     recorded = _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
     recorded.assert_outcomes(passed=1)
     (stored,) = storage.load(baseline).values()
-    assert stored.name == machine.machine_name(machine_facts())
+    assert stored.name == machine.machine_name(machine_facts(suite_adapter))
     recorded_case = stored.cases["256x256-numpy_packed"]
     assert len(recorded_case.processes) == decision.RECORD_WORKERS
     assert recorded_case.versions == VERSIONS
@@ -433,7 +436,7 @@ def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
-            "recolor: NOT JUDGED: 256x256-numpy_packed: slower than its stored figure, but not "
+            "recolor: NOT JUDGED (1): 256x256-numpy_packed: slower than its stored figure, but not "
             f"confirmed against the code that figure measured: {says}"
         ]
     )
@@ -483,7 +486,7 @@ def test_a_stored_case_the_suite_no_longer_has_is_named(
 
 def _another_machines_baseline(path: Path) -> None:
     """A baseline of an Intel Xeon whose ratios nothing here can match: judged, it fails."""
-    facts = {**machine_facts(), "cpu_model": "Intel Xeon Gold 5220R"}
+    facts = {**machine_facts(suite_adapter), "cpu_model": "Intel Xeon Gold 5220R"}
     case = dataclasses.replace(
         _case_baseline(*([0.01] * ROUNDS for _ in range(5)), technique="numpy_packed"),
         measured_as="256x256-numpy_packed",
@@ -692,7 +695,7 @@ def test_without_git_a_comparison_is_one_line(
 
 
 def test_the_restore_advice_names_a_path_git_knows_from_the_repository_root() -> None:
-    advice = storage._advice(suite_adapter.BASELINE_PATH)
+    advice = storage._advice(suite_adapter.about.baseline_path)
     path = re.search(r"git checkout -- (\S+)'", advice)
     assert path, advice
     if shutil.which("git") is None or not (REPO / ".git").exists():
@@ -718,7 +721,7 @@ def test_a_baseline_measured_against_another_yardstick_says_to_re_record() -> No
         decision.BaselineMismatch,
         match=r"against the python yardstick, which is now copy; re-record it: python -m pytest --benchmark-only --recolor-record-baseline -k 998x998-numpy_mask",
     ):
-        gate.judge(Case("numpy_mask", 998), stale)
+        gate.judge(suite_adapter, Case("numpy_mask", 998), stale)
 
 
 def test_a_case_missing_from_this_machines_baseline_is_named_with_the_command(
@@ -728,8 +731,8 @@ def test_a_case_missing_from_this_machines_baseline_is_named_with_the_command(
     other_case = _case_baseline([1.0, 1.0], technique="numpy_mask")
     storage.write(
         baseline,
-        machine.machine_name(machine_facts()),
-        machine_facts(),
+        machine.machine_name(machine_facts(suite_adapter)),
+        machine_facts(suite_adapter),
         {"x": other_case},
         PROTOCOLS,
     )

@@ -18,16 +18,9 @@ import pytest
 
 from benchmarks import adapter as suite_adapter
 from benchmarks.cases import Case
-from benchmarks.instrument import (
-    decision,
-    environment,
-    gate,
-    gitref,
-    measure,
-    protocol,
-    storage,
-)
-from benchmarks.instrument.measure import Measurement
+from benchmarks.instrument import gitref, protocol
+from benchmarks.instrument.wallclock import decision, environment, gate, measure, storage
+from benchmarks.instrument.wallclock.measure import Measurement
 from tests.project import copy_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,16 +63,16 @@ def test_the_code_digest_ignores_docstrings_and_comments_but_not_code(tmp_path: 
 
 
 def test_a_protocol_names_what_differs() -> None:
-    current = measure.wall_clock_protocol()
+    current = measure.wall_clock_protocol(suite_adapter)
     assert set(current["code"]) == {
-        "benchmarks/instrument/worker.py",
-        "benchmarks/instrument/measure.py",
-        "benchmarks/instrument/timing.py",
-        "benchmarks/instrument/environment.py",
+        "benchmarks/instrument/wallclock/worker.py",
+        "benchmarks/instrument/wallclock/measure.py",
+        "benchmarks/instrument/wallclock/timing.py",
+        "benchmarks/instrument/wallclock/environment.py",
         "benchmarks/calls.py",
         "benchmarks/yardsticks.py",
     }
-    worker = "benchmarks/instrument/worker.py"
+    worker = "benchmarks/instrument/wallclock/worker.py"
     stored = {**current, "code": {**current["code"], worker: "0" * 12}}
     stored["rounds"] = 5
     described = protocol.describe_differences(stored, current)
@@ -89,8 +82,8 @@ def test_a_protocol_names_what_differs() -> None:
 
 
 def test_the_committed_baselines_name_todays_protocol_for_this_machine_or_another() -> None:
-    identity = protocol.identity(measure.wall_clock_protocol())
-    for machine in storage.load(suite_adapter.BASELINE_PATH).values():
+    identity = protocol.identity(measure.wall_clock_protocol(suite_adapter))
+    for machine in storage.load(suite_adapter.about.baseline_path).values():
         named = {case.protocol for case in machine.cases.values()}
         assert len(named) == 1, machine.name  # each machine recorded whole, by one protocol
         (one,) = named
@@ -136,7 +129,9 @@ def test_an_impossible_reading_is_a_measuring_fault(
     case: Case, ratio: float, excess: float, fault: bool
 ) -> None:
     measurement = _measurement(ratio, 1e-4 * excess, 1e-4)
-    assert (decision.floor_fault(case, measurement) is not None) == fault
+    assert (
+        decision.floor_fault(suite_adapter.facts(case), measurement, "copy") is not None
+    ) == fault
 
 
 def _baseline(yardstick_seconds: tuple[float, ...] = (1e-4,) * 5) -> storage.CaseBaseline:
@@ -154,7 +149,7 @@ def _workers_returning(
 ) -> list[Measurement]:
     handed: list[Measurement] = []
 
-    def run_worker(case: Case, **_: Any) -> Measurement:
+    def run_worker(suite: Any, case: Case, **_: Any) -> Measurement:
         handed.append(measurements[len(handed) % len(measurements)])
         return handed[-1]
 
@@ -162,7 +157,9 @@ def _workers_returning(
     monkeypatch.setattr(
         gate,
         "measure_in_workers",
-        lambda cases, workers: {cases[0].key: [run_worker(cases[0]) for _ in range(workers)]},
+        lambda suite, cases, workers: {
+            cases[0].key: [run_worker(suite, cases[0]) for _ in range(workers)]
+        },
     )
     return handed
 
@@ -180,7 +177,7 @@ def test_a_reading_through_an_unhealthy_yardstick_is_not_judged_never_passed_or_
     monkeypatch: pytest.MonkeyPatch, measurement: Measurement, reason: str
 ) -> None:
     _workers_returning(monkeypatch, measurement)
-    judgement = gate.judge(Case("numpy_packed", 256), _baseline())
+    judgement = gate.judge(suite_adapter, Case("numpy_packed", 256), _baseline())
     assert not judgement.regressed
     assert judgement.not_judged is not None
     assert reason in judgement.not_judged
@@ -188,7 +185,7 @@ def test_a_reading_through_an_unhealthy_yardstick_is_not_judged_never_passed_or_
 
 def test_a_healthy_slowdown_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     _workers_returning(monkeypatch, _measurement(6.0, 1e-4))
-    judgement = gate.judge(Case("numpy_packed", 256), _baseline())
+    judgement = gate.judge(suite_adapter, Case("numpy_packed", 256), _baseline())
     assert judgement.regressed
     assert judgement.not_judged is None
 
@@ -197,7 +194,9 @@ def test_an_ab_whose_sides_ran_their_yardsticks_in_different_modes_is_not_judged
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     handed = _workers_returning(monkeypatch, _measurement(3.0, 1e-4), _measurement(1.0, 3e-4, 1e-4))
-    verdict = gate.compare_side_by_side(Case("numpy_packed", 256), root=tmp_path, against="main")
+    verdict = gate.compare_side_by_side(
+        suite_adapter, Case("numpy_packed", 256), root=tmp_path, against="main"
+    )
     assert len(handed) == 2 * decision.AB_PROCESSES
     assert not verdict.regressed
     assert verdict.not_judged is not None
@@ -212,7 +211,7 @@ def test_ref_with_a_broken_timing_module_is_measured_by_this_trees_loop(tmp_path
     (ref / "recolor" / "timing.py").write_text(
         'raise RuntimeError("REF\'s timing loop was imported")\n'
     )
-    measurement = measure.run_worker(Case("numpy_packed", 16), root=ref)
+    measurement = measure.run_worker(suite_adapter, Case("numpy_packed", 16), root=ref)
     assert Path(measurement.measured_file).is_relative_to(ref)  # REF's recolor was measured
     assert len(measurement.ratios) == measure.ROUNDS
     assert measurement.probe_seconds is not None
@@ -227,7 +226,9 @@ def test_ref_with_no_private_modules_the_suite_once_used_is_still_measured(
     for folder in ("bench", "files", "cli"):
         shutil.rmtree(ref / "recolor" / folder)
     (ref / "recolor" / "testing.py").unlink()
-    measurement = measure.run_worker(Case("numpy_packed", 16, in_place=True), root=ref)
+    measurement = measure.run_worker(
+        suite_adapter, Case("numpy_packed", 16, in_place=True), root=ref
+    )
     assert Path(measurement.measured_file).is_relative_to(ref)
 
 
@@ -279,14 +280,14 @@ def test_a_one_line_change_to_the_worker_makes_every_stored_figure_not_judged(
     assert "another protocol" not in judged.stdout.str()
     assert "gate against this machine's baseline" in judged.stdout.str()
 
-    worker = root / "benchmarks" / "instrument" / "worker.py"
+    worker = root / "benchmarks" / "instrument" / "wallclock" / "worker.py"
     worker.write_text(worker.read_text().replace("import sys\n", "import sys\n\nLINE = 1\n"))
     changed = pytester.runpytest_subprocess(*options)
     changed.assert_outcomes(passed=1)
     changed.stdout.fnmatch_lines(
         [
             "recolor benchmarks: NO GATE: this machine's baseline in * was measured by another "
-            "protocol (it differs in benchmarks/instrument/worker.py). Nothing is judged*"
+            "protocol (it differs in benchmarks/instrument/wallclock/worker.py). Nothing is judged*"
             "--recolor-record-baseline (or compare with a git ref on this machine: "
             "--recolor-compare main)",
         ]
@@ -300,7 +301,7 @@ def _sides(monkeypatch: pytest.MonkeyPatch, here: float, there: float) -> list[P
     """Workers that read ``here`` in this tree and ``there`` in another; the roots they got."""
     roots: list[Path | None] = []
 
-    def run_worker(case: Case, *, root: Path | None = None, **_: Any) -> Measurement:
+    def run_worker(suite: Any, case: Case, *, root: Path | None = None, **_: Any) -> Measurement:
         roots.append(root)
         return _measurement(there if root is not None else here, 1e-4)
 
@@ -308,7 +309,9 @@ def _sides(monkeypatch: pytest.MonkeyPatch, here: float, there: float) -> list[P
     monkeypatch.setattr(
         gate,
         "measure_in_workers",
-        lambda cases, workers: {cases[0].key: [run_worker(cases[0]) for _ in range(workers)]},
+        lambda suite, cases, workers: {
+            cases[0].key: [run_worker(suite, cases[0]) for _ in range(workers)]
+        },
     )
     monkeypatch.setattr(gitref, "has_commit", lambda commit: commit == COMMIT)
     return roots
@@ -331,7 +334,9 @@ def test_a_slower_case_is_failed_only_when_slower_than_its_commit_measured_besid
         checked_out.append(commit)
         return tmp_path
 
-    judgement = gate.judge(Case("numpy_packed", 256), _committed(), commit_tree=commit_tree)
+    judgement = gate.judge(
+        suite_adapter, Case("numpy_packed", 256), _committed(), commit_tree=commit_tree
+    )
     assert checked_out == [COMMIT]
     assert roots.count(tmp_path) == 2 * decision.AB_PROCESSES  # a suspect, measured twice over
     assert judgement.regressed
@@ -345,7 +350,9 @@ def test_a_stored_figure_that_does_not_reproduce_passes_with_its_note(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _sides(monkeypatch, here=3.0, there=3.0)  # this host: 3.0 for the same code
-    judgement = gate.judge(Case("numpy_packed", 256), _committed(), commit_tree=lambda _: tmp_path)
+    judgement = gate.judge(
+        suite_adapter, Case("numpy_packed", 256), _committed(), commit_tree=lambda _: tmp_path
+    )
     assert not judgement.regressed
     assert judgement.does_not_reproduce
     note = decision.not_reproduced(
@@ -371,7 +378,7 @@ def test_a_slower_case_whose_commit_cannot_be_had_is_not_failed_and_says_how(
 ) -> None:
     _sides(monkeypatch, here=3.0, there=2.0)
     judgement = gate.judge(
-        Case("numpy_packed", 256), _committed(commit), commit_tree=lambda _: tmp_path
+        suite_adapter, Case("numpy_packed", 256), _committed(commit), commit_tree=lambda _: tmp_path
     )
     assert not judgement.regressed
     assert judgement.not_judged is not None
@@ -388,7 +395,7 @@ def test_a_case_within_its_stored_figure_never_checks_its_commit_out(
         raise AssertionError("checked out for a case that passed the screen")
 
     assert not gate.judge(
-        Case("numpy_packed", 256), _committed(), commit_tree=commit_tree
+        suite_adapter, Case("numpy_packed", 256), _committed(), commit_tree=commit_tree
     ).regressed
     assert roots == [None]
 

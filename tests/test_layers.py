@@ -33,9 +33,27 @@ def test_the_tree_keeps_every_contract() -> None:
         ("recolor/core/colors.py", "import recolor.cli.options", "recolor's layers"),
         ("recolor/techniques/numpy_techniques.py", "import recolor.files.read", "recolor's layers"),
         ("recolor/api.py", "import benchmarks.cases", "recolor imports neither"),
-        ("benchmarks/instrument/timing.py", "import recolor", "the instrument imports nothing"),
-        ("benchmarks/instrument/measure.py", "import benchmarks.calls", "the instrument imports"),
-        ("benchmarks/instrument/worker.py", "import benchmarks.instrument.plugin", "the workers"),
+        (
+            "benchmarks/instrument/wallclock/timing.py",
+            "import recolor",
+            "the instrument imports nothing",
+        ),
+        (
+            "benchmarks/instrument/wallclock/measure.py",
+            "import benchmarks.calls",
+            "the instrument imports",
+        ),
+        (
+            "benchmarks/instrument/wallclock/worker.py",
+            "import benchmarks.instrument.plugin",
+            "the workers",
+        ),
+        ("tests/toy_suite/adapter.py", "import recolor", "the toy suite imports nothing"),
+        (
+            "benchmarks/instrument/cost/worker.py",
+            "import benchmarks.instrument.wallclock",
+            "the wall clock and callgrind",
+        ),
         ("recolor/core/sample.py", "import recolor.core.threads", None),  # allowed: no cycle
         ("recolor/core/threads.py", "import recolor.core.choice", "no import cycles"),
     ],
@@ -43,10 +61,11 @@ def test_the_tree_keeps_every_contract() -> None:
 def test_a_forbidden_import_breaks_its_contract(
     tmp_path: Path, module: str, line: str, contract: str | None
 ) -> None:
-    for folder in ("recolor", "benchmarks", "tools"):
+    for folder in ("recolor", "benchmarks", "tools", "tests/toy_suite"):
         shutil.copytree(
             REPO / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
+    shutil.copy(REPO / "tests/__init__.py", tmp_path / "tests/__init__.py")
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     if contract == "no import cycles":  # choice imports threads? make it so, then close the loop
         choice = tmp_path / "recolor/core/choice.py"

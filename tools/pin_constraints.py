@@ -22,11 +22,11 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from benchmarks import adapter
-from benchmarks.instrument import adapter as instrument_adapter
-from benchmarks.instrument import dependencies, storage
+from benchmarks import adapter as suite
+from benchmarks.instrument import dependencies
 from benchmarks.instrument.cost import decision as cost_gate
 from benchmarks.instrument.machine import machine_facts, machine_name
+from benchmarks.instrument.wallclock import storage
 
 #: The distributions a figure depends on.
 PINNED = (
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     versions = installed(PINNED)
     text = constraints_text(versions, platform.python_version())
-    path = adapter.LOCK_PATH
+    path = suite.about.lock_path
     if args.check:
         if path.read_text(encoding="utf-8") != text:
             print(f"{path} does not pin this environment's versions; run {parser.prog}")
@@ -103,35 +103,34 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
-    instrument_adapter.use(adapter.__name__)
-    here = {**adapter.versions(), "python": platform.python_version()}
+    here = {**suite.versions(), "python": platform.python_version()}
     _report_wall_clock(here)
     _report_cost(here)
     return 0
 
 
 def _report_wall_clock(here: Mapping[str, Any]) -> None:
-    machine = machine_name(machine_facts())
+    machine = machine_name(machine_facts(suite))
     try:
-        baseline = storage.load(adapter.BASELINE_PATH).get(machine)
+        baseline = storage.load(suite.about.baseline_path).get(machine)
     except storage.BaselineError as error:
         print(f"the wall-clock baseline: {error}")
         return
     if baseline is None:
         print(f"the wall-clock baseline holds no figures of this machine ({machine})")
         return
-    depends = {case.key: adapter.depends_on(case) for case in adapter.wall_clock_cases()}
+    depends = {case.key: suite.facts(case).depends_on for case in suite.cases()}
     stale = stale_cases({k: c.versions for k, c in baseline.cases.items()}, here, depends)
     _say("wall-clock", stale, storage.RECORD_COMMAND)
 
 
 def _report_cost(here: Mapping[str, Any]) -> None:
     try:
-        entries = cost_gate.load(adapter.COST_BASELINE_PATH)
+        entries = cost_gate.load(suite.about.cost_baseline_path)
     except (FileNotFoundError, cost_gate.CostBaselineError) as error:
         print(f"the cost baseline: {error}")
         return
-    depends = {case.key: adapter.depends_on(case) for case in adapter.cost_cases()}
+    depends = {case.key: suite.facts(case).depends_on for case in suite.cost_cases()}
     stale = stale_cases({k: e["versions"] for k, e in entries.items()}, here, depends)
     _say("cost", stale, cost_gate.RECORD_COMMAND)
 

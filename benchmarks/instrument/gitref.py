@@ -19,8 +19,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.instrument import adapter
-
 #: The folder the instrument is imported from, inside the git repository compared.
 ROOT = Path(__file__).resolve().parents[len(__name__.split(".")) - 1]
 
@@ -124,14 +122,3 @@ def worktree(ref: str) -> Iterator[Path]:
         _git("worktree", "remove", "--force", str(folder))
         shutil.rmtree(folder, ignore_errors=True)
         _git("worktree", "prune")
-
-
-@contextlib.contextmanager
-def reference_tree(ref: str) -> Iterator[tuple[Path, set[str]]]:
-    """REF's tree in a temporary worktree, and the subjects its package has (the adapter's)."""
-    with worktree(ref) as root:
-        try:
-            subjects = adapter.current().reference_subjects(root)
-        except RuntimeError as error:
-            raise GitRefError(f"--recolor-compare {ref}: {error}") from None
-        yield root, subjects

@@ -2,7 +2,7 @@
 
 Only what the machine and the configuration say, never state that the
 running process may have changed: the thread cap is recorded as configured
-(the adapter's ``THREADS_ENV_VAR``, or every core), so two runs on one
+(the suite's ``threads_env_var``, or every core), so two runs on one
 machine record the same facts.
 """
 
@@ -15,17 +15,30 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument import adapter
-from benchmarks.instrument.environment import available_cores
+from benchmarks.instrument.adapter import Suite
 
-__all__ = ["cpu_id", "cpu_model", "host_facts", "machine_facts", "machine_name", "simd_level"]
+__all__ = [
+    "available_cores",
+    "cpu_id",
+    "cpu_model",
+    "host_facts",
+    "machine_facts",
+    "machine_name",
+    "simd_level",
+]
 
 #: The widest SIMD of a CPU by the flag Linux lists for it, widest first.
 _SIMD_FLAGS = (("avx512f", "AVX512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
 
 
-def machine_facts() -> dict[str, Any]:
-    suite = adapter.current()
+def available_cores() -> int:
+    """The cores this process may run on (its affinity), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def machine_facts(suite: Suite) -> dict[str, Any]:
     return {
         **suite.versions(),
         "python": platform.python_version(),
@@ -34,7 +47,7 @@ def machine_facts() -> dict[str, Any]:
         "simd": simd_level(),
         "cores": os.cpu_count(),
         "cores_available": available_cores(),
-        "threads_cap": os.environ.get(suite.THREADS_ENV_VAR),
+        "threads_cap": os.environ.get(suite.about.threads_env_var),
         "platform": f"{platform.system()} {platform.machine()}",
     }
 

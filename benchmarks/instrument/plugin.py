@@ -1,28 +1,27 @@
 """The instrument's pytest plugin: its options, its hooks, and the ``race`` and ``cost`` fixtures.
 
-One plugin, two instruments, chosen by one switch:
+One plugin, two instruments behind one interface (:class:`~benchmarks.instrument.base.Instrument`),
+chosen once in ``pytest_configure``:
 
-- the wall clock (the default): plain ``pytest`` runs every benchmark once,
-  as a smoke test (pytest-benchmark's ``--benchmark-disable``);
-  ``pytest --benchmark-only`` times them with pytest-benchmark, then judges
-  each case in fresh worker processes against this machine's stored
-  baseline, or with ``--recolor-compare REF`` against REF's tree measured
-  side by side on this machine;
-- callgrind (``--recolor-cost``): every cost case is counted under valgrind
-  and judged against the committed cost baseline, or against REF's tree.
+- the wall clock (the default, :mod:`benchmarks.instrument.wallclock`): plain
+  ``pytest`` runs every benchmark once, as a smoke test; ``pytest
+  --benchmark-only`` times them with pytest-benchmark, then judges each case
+  in fresh worker processes against this machine's stored baseline, or
+  against REF's tree or another interpreter measured side by side;
+- callgrind (``--recolor-cost``, :mod:`benchmarks.instrument.cost`): every
+  cost case is counted under valgrind and judged against the committed cost
+  baseline, or against REF's tree or another interpreter.
 
-The suite's adapter (``benchmark_adapter`` in the pytest configuration)
-tells the instrument everything it knows of the cases. The options keep the
-``--recolor-`` prefix of the suite that first used them.
-
-Each job has its module: running a case (runner), the session's state
-(session), the decisions (decision), the steps that measure for them (gate),
-measuring in fresh processes (measure, worker), baseline storage (storage),
-what is printed (summary), and the callgrind instrument (cost/).
+The suite (``benchmark_adapter`` in the pytest configuration) is loaded
+once, here, and handed to the chosen instrument with the configuration
+(:class:`~benchmarks.instrument.config.Config`), read from pytest's options
+once. The hooks below call the instrument and never ask which one it is.
+The options keep the ``--recolor-`` prefix of the suite that first used them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -31,19 +30,20 @@ from typing import Any
 import pytest
 from pytest_benchmark.session import PerformanceRegression
 
-from benchmarks.instrument import adapter, gitref, measure, storage, timing
+from benchmarks.instrument import adapter
+from benchmarks.instrument.base import CaseRunner, Instrument
+from benchmarks.instrument.config import Config
 from benchmarks.instrument.cost import decision as cost_decision
-from benchmarks.instrument.cost import session as cost_session
 from benchmarks.instrument.cost.callgrind import missing_tools
-from benchmarks.instrument.machine import machine_facts, machine_name
-from benchmarks.instrument.runner import Race, record_baseline
-from benchmarks.instrument.session import RaceSession
-from benchmarks.instrument.summary import header_lines, write_summary
+from benchmarks.instrument.cost.instrument import Callgrind
+from benchmarks.instrument.machine import machine_facts
+from benchmarks.instrument.wallclock import storage, timing
+from benchmarks.instrument.wallclock.instrument import WallClock
 
-__all__ = ["Race", "cost", "race"]
+__all__ = ["cost", "race"]
 
-_WALL = pytest.StashKey[RaceSession]()
-_COST = pytest.StashKey[cost_session.CostSession]()
+_INSTRUMENT = pytest.StashKey[Instrument]()
+_SUITE = pytest.StashKey[adapter.Suite]()
 _PYTEST_SESSION = pytest.StashKey[pytest.Session]()
 
 
@@ -153,147 +153,110 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    suite = adapter.use(str(config.getini("benchmark_adapter")))
+    suite = adapter.load(str(config.getini("benchmark_adapter")))
     option = config.option
-    if option.recolor_baseline is None:
-        option.recolor_baseline = suite.BASELINE_PATH
-    if option.recolor_cost_baseline is None:
-        option.recolor_cost_baseline = suite.COST_BASELINE_PATH
-    if option.recolor_threads is not None:
-        if option.recolor_threads < 1:
-            raise pytest.UsageError(
-                f"--recolor-threads must be a positive integer, got {option.recolor_threads}"
-            )
-        # Exported, so that worker processes inherit the cap.
-        os.environ[suite.THREADS_ENV_VAR] = str(option.recolor_threads)
-    if option.recolor_round_seconds is not None:
-        if not 0 < option.recolor_round_seconds <= 1:
-            raise pytest.UsageError(
-                f"--recolor-round-seconds must be between 0 and 1, got "
-                f"{option.recolor_round_seconds}"
-            )
-        # Exported, so that worker processes inherit it.
-        os.environ[timing.ROUND_SECONDS_ENV_VAR] = str(option.recolor_round_seconds)
-    if option.recolor_record_baseline and not option.benchmark_only:
-        raise pytest.UsageError(
-            f"--recolor-record-baseline records timings: run {storage.RECORD_COMMAND}"
-        )
-    if option.recolor_compare and not (option.benchmark_only or option.recolor_cost):
-        raise pytest.UsageError(
-            f"--recolor-compare measures: run python -m pytest --benchmark-only "
-            f"--recolor-compare {option.recolor_compare} (or with --recolor-cost, to count)"
-        )
-    if option.recolor_compare_env:
-        _check_compare_env(option)
-    suite.configure()
     if not (option.benchmark_only or option.benchmark_enable):
         # Plain `pytest`: run each benchmark once, as a smoke test.
         option.benchmark_disable = True
-    if option.recolor_cost:
-        _configure_cost(config)
-    else:
-        _configure_wall_clock(config)
+    settings = Config.from_options(
+        option, suite.about.baseline_path, suite.about.cost_baseline_path
+    )
+    _check(settings)
+    if settings.threads is not None:
+        # Exported, so that worker processes inherit the cap.
+        os.environ[suite.about.threads_env_var] = str(settings.threads)
+    if settings.round_seconds is not None:
+        # Exported, so that worker processes inherit it.
+        os.environ[timing.ROUND_SECONDS_ENV_VAR] = str(settings.round_seconds)
+    if settings.compare_env:
+        found = shutil.which(settings.compare_env)
+        assert found is not None  # _check refused it otherwise
+        settings = _with_interpreter(settings, str(Path(found).absolute()))
+    suite.configure()
+    chosen = Callgrind if settings.cost else WallClock
+    instrument: Instrument = chosen(settings, suite)
+    config.stash[_SUITE] = suite
+    config.stash[_INSTRUMENT] = instrument
+    instrument.configure()
 
 
-def _check_compare_env(option: Any) -> None:
-    """Refuse --recolor-compare-env where it cannot run; make PYTHON a path that can."""
-    if option.recolor_compare:
+def _with_interpreter(settings: Config, interpreter: str) -> Config:
+    return dataclasses.replace(settings, compare_env=interpreter)
+
+
+def _check(settings: Config) -> None:
+    """Refuse, with the command to run instead, what the options cannot mean together."""
+    if settings.threads is not None and settings.threads < 1:
         raise pytest.UsageError(
-            "--recolor-compare and --recolor-compare-env each name the other side: give one"
+            f"--recolor-threads must be a positive integer, got {settings.threads}"
         )
-    if option.recolor_record_baseline or option.recolor_record_cost_baseline:
-        raise pytest.UsageError("--recolor-compare-env judges; it records no baseline")
-    if not (option.benchmark_only or option.recolor_cost):
+    if settings.round_seconds is not None and not 0 < settings.round_seconds <= 1:
         raise pytest.UsageError(
-            f"--recolor-compare-env measures: run python -m pytest --benchmark-only "
-            f"--recolor-compare-env {option.recolor_compare_env} (or with --recolor-cost)"
+            f"--recolor-round-seconds must be between 0 and 1, got {settings.round_seconds}"
         )
-    found = shutil.which(option.recolor_compare_env)
-    if found is None:
+    if settings.record and not settings.benchmark_only:
         raise pytest.UsageError(
-            f"--recolor-compare-env {option.recolor_compare_env}: no such Python interpreter; "
-            "give the python of another virtual environment, such as ../other-venv/bin/python"
+            f"--recolor-record-baseline records timings: run {storage.RECORD_COMMAND}"
         )
-    option.recolor_compare_env = str(Path(found).absolute())
-
-
-def _reference(session: RaceSession | cost_session.CostSession, ref: str) -> None:
-    """REF's tree, checked out for the session; a usage error when it cannot be."""
-    session.compare = ref
-    try:
-        session.reference_root, session.reference_subjects = session.cleanup.enter_context(
-            gitref.reference_tree(ref)
+    measures = settings.benchmark_only or settings.cost
+    if settings.compare and not measures:
+        raise pytest.UsageError(
+            f"--recolor-compare measures: run python -m pytest --benchmark-only "
+            f"--recolor-compare {settings.compare} (or with --recolor-cost, to count)"
         )
-    except gitref.GitRefError as error:
-        raise pytest.UsageError(str(error)) from error
-
-
-def _configure_wall_clock(config: pytest.Config) -> None:
-    option = config.option
+    if settings.compare_env:
+        if settings.compare:
+            raise pytest.UsageError(
+                "--recolor-compare and --recolor-compare-env each name the other side: give one"
+            )
+        if settings.record or settings.record_cost:
+            raise pytest.UsageError("--recolor-compare-env judges; it records no baseline")
+        if not measures:
+            raise pytest.UsageError(
+                f"--recolor-compare-env measures: run python -m pytest --benchmark-only "
+                f"--recolor-compare-env {settings.compare_env} (or with --recolor-cost)"
+            )
+        if shutil.which(settings.compare_env) is None:
+            raise pytest.UsageError(
+                f"--recolor-compare-env {settings.compare_env}: no such Python interpreter; "
+                "give the python of another virtual environment, such as ../other-venv/bin/python"
+            )
+    if settings.cost:
+        _check_cost(settings)
+        return
     for flag, given in (
-        ("--recolor-record-cost-baseline", option.recolor_record_cost_baseline),
-        ("--recolor-cost-json", option.recolor_cost_json),
+        ("--recolor-record-cost-baseline", settings.record_cost),
+        ("--recolor-cost-json", settings.cost_json),
     ):
         if given:
             raise pytest.UsageError(
                 f"{flag} belongs to the cost mode: run {cost_decision.COST_COMMAND} {flag} ..."
             )
-    session = RaceSession(config, machine=machine_name(machine_facts()))
-    config.stash[_WALL] = session
-    if not session.timing:
-        return
-    if option.recolor_compare_env:
-        session.compare_env = option.recolor_compare_env
-        session.compare_env_versions = _versions_under(option.recolor_compare_env)
-    elif option.recolor_compare:
-        _reference(session, option.recolor_compare)
-    elif not session.recording:
-        session.choose_baseline(option.recolor_baseline, option.recolor_across_machines)
 
 
-def _versions_under(interpreter: str) -> dict[str, Any]:
-    try:
-        return measure.versions_under(interpreter)
-    except RuntimeError as error:
-        raise pytest.UsageError(f"--recolor-compare-env: {error}") from error
-
-
-def _configure_cost(config: pytest.Config) -> None:
-    option = config.option
-    if option.benchmark_only:
+def _check_cost(settings: Config) -> None:
+    if settings.benchmark_only:
         raise pytest.UsageError(
             "--recolor-cost counts instead of timing: leave out --benchmark-only"
         )
-    if not 0 < option.recolor_cost_threshold < 100:
+    if not 0 < settings.cost_threshold < 100:
         raise pytest.UsageError(
             "--recolor-cost-threshold is a percentage between 0 and 100, got "
-            f"{option.recolor_cost_threshold:g}"
+            f"{settings.cost_threshold:g}"
         )
-    if option.recolor_record_cost_baseline and option.recolor_compare:
+    if settings.record_cost and settings.compare:
         raise pytest.UsageError(
             "--recolor-record-cost-baseline records this tree's counts; leave out --recolor-compare"
         )
     problem = missing_tools()
     if problem:
         raise pytest.UsageError(problem)
-    session = cost_session.CostSession(config, threshold=option.recolor_cost_threshold)
-    config.stash[_COST] = session
-    if option.recolor_compare_env:
-        session.compare_env = option.recolor_compare_env
-        session.compare_env_versions = _versions_under(option.recolor_compare_env)
-    elif option.recolor_compare:
-        _reference(session, option.recolor_compare)
-    elif not session.recording:
-        cost_session.open_baseline(session, option.recolor_cost_baseline)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    counting = config.stash.get(_COST, None)
-    if counting is not None:
-        cost_session.close(counting)
-    for session in (config.stash.get(_WALL, None), counting):
-        if session is not None:
-            session.cleanup.close()  # removes REF's worktree, also after Ctrl-C
+    instrument = config.stash.get(_INSTRUMENT, None)
+    if instrument is not None:
+        instrument.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -302,11 +265,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``--benchmark-only`` keeps the wall-clock benchmarks, ``--recolor-cost``
     the cost cases; plain ``pytest`` runs everything.
     """
-    if config.option.recolor_cost:
-        fixture = "cost"
-    elif config.option.benchmark_only:
-        fixture = "benchmark"
-    else:
+    fixture = config.stash[_INSTRUMENT].keeps
+    if fixture is None:
         return
     keep = [item for item in items if fixture in getattr(item, "fixturenames", ())]
     if len(keep) < len(items):
@@ -315,35 +275,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    counting = session.config.stash.get(_COST, None)
-    if counting is not None and not session.config.option.collectonly:  # nothing runs
-        cost_session.start(counting, session.items)
+    if not session.config.option.collectonly:  # nothing runs
+        session.config.stash[_INSTRUMENT].start(session.items)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    counting = config.stash.get(_COST, None)
-    if counting is not None:
-        return cost_session.header_lines(counting)
-    return header_lines(config.stash[_WALL])
+    return config.stash[_INSTRUMENT].header_lines()
 
 
 def pytest_benchmark_update_machine_info(
     config: pytest.Config, machine_info: dict[str, Any]
 ) -> None:
     """Record in the saved JSON what changes timings besides the code."""
-    machine_info[adapter.current().PACKAGE] = machine_facts()
+    suite = config.stash[_SUITE]
+    machine_info[suite.about.package] = machine_facts(suite)
 
 
 @pytest.fixture
-def race(benchmark: Any, request: pytest.FixtureRequest) -> Race:
+def race(benchmark: Any, request: pytest.FixtureRequest) -> CaseRunner:
     """Race a case of the suite: ``race.run(case)``."""
-    return Race(benchmark, request.config.stash[_WALL])
+    return request.config.stash[_INSTRUMENT].runner(benchmark)
 
 
 @pytest.fixture
-def cost(request: pytest.FixtureRequest) -> cost_session.CostRunner:
+def cost(request: pytest.FixtureRequest) -> CaseRunner:
     """Count a case of the suite (``--recolor-cost``), or run it once: ``cost.run(case)``."""
-    return cost_session.CostRunner(request.config.stash.get(_COST, None))
+    return request.config.stash[_INSTRUMENT].runner(None)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -351,12 +308,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    counting = session.config.stash.get(_COST, None)
-    if counting is not None:
-        cost_session.finish(counting)
-    timed = session.config.stash.get(_WALL, None)
-    if timed is not None and timed.recording and timed.recorded:
-        record_baseline(timed)
+    session.config.stash[_INSTRUMENT].finish()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -373,12 +325,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         yield
     except PerformanceRegression:
         regressed = True
-    timed = config.stash.get(_WALL, None)
-    if timed is not None and timed.timing:
-        write_summary(terminalreporter, timed)
-    counting = config.stash.get(_COST, None)
-    if counting is not None:
-        cost_session.write_summary(terminalreporter, counting)
+    config.stash[_INSTRUMENT].summary(terminalreporter)
     if regressed:
         terminalreporter.write_line(
             "pytest-benchmark: performance has regressed (--benchmark-compare-fail above)",

@@ -3,7 +3,7 @@
 A ratio stored by one protocol does not judge a ratio measured by another:
 a changed worker, timing loop, yardstick or allocator setting moves every
 figure by itself. So each stored figure carries its protocol's identity,
-and a figure of another protocol is not judged (benchmarks/race.py).
+and a figure of another protocol is not judged (the wall clock's runner, the cost decision).
 
 The code's part is a digest of each measuring module's syntax tree without
 its docstrings: a reworded comment or docstring keeps the protocol, any

@@ -3,5 +3,5 @@
 ``python -m pytest --recolor-cost`` switches the plugin to it: every cost case
 is counted in a worker of its own under callgrind (callgrind), judged against
 the committed counts or another tree's (decision), within one session
-(session); slowdown makes a case costlier on purpose, to test the gate.
+(instrument); slowdown makes a case costlier on purpose, to test the gate.
 """

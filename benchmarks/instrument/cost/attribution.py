@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.instrument.adapter import Case
+from benchmarks.instrument.adapter import Case, Suite
 from benchmarks.instrument.cost import callgrind
 
 __all__ = ["Attribution", "FunctionChange", "attribute", "explain", "function_costs", "profile"]
@@ -191,20 +191,22 @@ def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
     )
 
 
-def profile(case: Case, root: Path | None, folder: Path) -> Path:
+def profile(suite: Suite, case: Case, root: Path | None, folder: Path) -> Path:
     """Count ``case`` in the tree at ``root`` (this tree's for None), keeping the dumps in
     ``folder``; the dump of the call with the median estimated cycles."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    dumps, _ = callgrind.count_into(folder, case, root)
+    dumps, _ = callgrind.count_into(suite, folder, case, root)
     median = callgrind.median_cost(list(dumps.values()))
     return next(path for path, cost in dumps.items() if cost == median)
 
 
-def explain(case: Case, reference_root: Path, *, side: str = "reference") -> Attribution:
+def explain(
+    suite: Suite, case: Case, reference_root: Path, *, side: str = "reference"
+) -> Attribution:
     """Where ``case`` costs what it does here, against the tree at ``reference_root``."""
     folder = DUMPS / case.key
-    before = profile(case, reference_root, folder / side)
-    after = profile(case, None, folder / "this-tree")
+    before = profile(suite, case, reference_root, folder / side)
+    after = profile(suite, case, None, folder / "this-tree")
     return attribute(before, after)

@@ -21,6 +21,7 @@ never differ between its steps: only the code does.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from benchmarks.instrument import adapter, gitref
-from benchmarks.instrument.adapter import Case
+from benchmarks.instrument.adapter import Case, Suite
 from benchmarks.instrument.cost import attribution, callgrind
 from benchmarks.instrument.cost.decision import DEFAULT_THRESHOLD
 
@@ -58,14 +59,14 @@ def subject_of(commit: str) -> str:
     return shown.stdout.strip()
 
 
-def count_at(case: Case, commit: str) -> int | None:
+def count_at(suite: Suite, case: Case, commit: str) -> int | None:
     """The case's estimated cycles at ``commit``, or None where it cannot be counted there."""
     with gitref.worktree(commit) as root:
         try:
-            if adapter.current().subject(case) not in adapter.current().reference_subjects(root):
+            if suite.not_comparable(case, root, commit) is not None:
                 return None
-            callgrind.warm_up([case], root)
-            cost, _ = callgrind.measure(case, root)
+            callgrind.warm_up(suite, [case], root)
+            cost, _ = callgrind.measure(suite, case, root)
         except (RuntimeError, callgrind.CostError):
             return None
     return cost.estimated_cycles
@@ -76,8 +77,8 @@ def bisect(
     good: str,
     bad: str,
     *,
+    count: Callable[[Case, str], int | None],
     threshold: float = DEFAULT_THRESHOLD,
-    count: Callable[[Case, str], int | None] = count_at,
 ) -> Bisection | str:
     """The first commit in ``good..bad`` above ``threshold`` percent of GOOD's cost, or why none.
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         help="check the arguments and say how many counts the search takes; count nothing",
     )
     args = parser.parse_args(argv)
-    suite = adapter.use(args.adapter)
+    suite = adapter.load(args.adapter)
     problem = callgrind.missing_tools()
     if problem and not args.dry_run:
         parser.error(problem)
@@ -186,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
             + (f"; but first: {problem}" if problem else "")
         )
         return 0
-    found = bisect(case, good, bad, threshold=args.threshold)
+    found = bisect(
+        case, good, bad, count=functools.partial(count_at, suite), threshold=args.threshold
+    )
     if isinstance(found, str):
         print(f"bisect: {found}")
         return 1
@@ -202,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     with gitref.worktree(found.last_good) as before, gitref.worktree(found.first_bad) as after:
         folder = attribution.DUMPS / case.key
         explained = attribution.attribute(
-            attribution.profile(case, before, folder / "last-good"),
-            attribution.profile(case, after, folder / "first-bad"),
+            attribution.profile(suite, case, before, folder / "last-good"),
+            attribution.profile(suite, case, after, folder / "first-bad"),
         )
     print(
         explained.describe()

@@ -57,14 +57,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument import adapter, protocol
-from benchmarks.instrument.adapter import Case
+from benchmarks.instrument import protocol
+from benchmarks.instrument.adapter import Case, Suite
 
 #: The folder the instrument's package is imported from: workers start there.
 ROOT = Path(__file__).resolve().parents[len(__name__.split(".")) - 1]
 _WORKER = f"{__name__.rpartition('.')[0]}.worker"
 #: The modules whose code decides what a count is: the worker, this module and
-#: the slowdown's filler; the suite's calls join them (the adapter's PROTOCOL_FILES).
+#: the slowdown's filler; the suite's calls join them (its ``protocol_files``).
 COST_MODULES = tuple(
     Path(__file__).with_name(name) for name in ("worker.py", "callgrind.py", "slowdown.py")
 )
@@ -143,7 +143,7 @@ def valgrind_version() -> str:
     return completed.stdout.strip().removeprefix("valgrind-")
 
 
-def worker_environment(interpreter: str | None = None) -> dict[str, str]:
+def worker_environment(suite: Suite, interpreter: str | None = None) -> dict[str, str]:
     """The small fixed environment every worker runs in (see the module's docstring).
 
     Under another ``interpreter`` (another environment, maybe another numba),
@@ -165,7 +165,7 @@ def worker_environment(interpreter: str | None = None) -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "OMP_WAIT_POLICY": "PASSIVE",
         "NUMBA_NUM_THREADS": "1",
-        adapter.current().THREADS_ENV_VAR: "1",
+        suite.about.threads_env_var: "1",
         "NUMBA_CPU_NAME": NUMBA_CPU,
         "NUMBA_CPU_FEATURES": "",
         "NUMBA_CACHE_DIR": str(cache),
@@ -177,19 +177,18 @@ _LOCAL_ENVIRONMENT = ("PATH", "HOME", "NUMBA_CACHE_DIR")
 
 
 @cache
-def cost_protocol() -> dict[str, Any]:
+def cost_protocol(suite: Suite) -> dict[str, Any]:
     """This tree's cost protocol: its counting code, the worker's environment and the calls."""
     settings = {
         "environment": {
             name: value
-            for name, value in worker_environment().items()
+            for name, value in worker_environment(suite).items()
             if name not in _LOCAL_ENVIRONMENT
         },
         "warmup_calls": WARMUP_CALLS,
         "counted_calls": COUNTED_CALLS,
     }
-    suite = adapter.current()
-    return protocol.protocol(ROOT, (*COST_MODULES, *suite.PROTOCOL_FILES), settings)
+    return protocol.protocol(ROOT, (*COST_MODULES, *suite.about.protocol_files), settings)
 
 
 def valgrind_command(out_dir: Path, interpreter: str | None = None) -> list[str]:
@@ -209,12 +208,11 @@ def valgrind_command(out_dir: Path, interpreter: str | None = None) -> list[str]
     ]
 
 
-def _request(case: Case | None, root: Path | None, **extra: Any) -> str:
-    suite = adapter.current()
+def _request(suite: Suite, case: Case | None, root: Path | None, **extra: Any) -> str:
     return json.dumps(
         {
-            "worker_module": suite.WORKER_MODULE,
-            "case": None if case is None else suite.spec(case),
+            "worker_module": suite.about.worker_module,
+            "case": None if case is None else dict(suite.facts(case).spec),
             "root": None if root is None else str(root),
             "warmup_calls": WARMUP_CALLS,
             "counted_calls": COUNTED_CALLS,
@@ -224,28 +222,31 @@ def _request(case: Case | None, root: Path | None, **extra: Any) -> str:
 
 
 def warm_up(
-    cases: Iterable[Case], root: Path | None = None, interpreter: str | None = None
+    suite: Suite,
+    cases: Iterable[Case],
+    root: Path | None = None,
+    interpreter: str | None = None,
 ) -> None:
-    """Run one case of each of the adapter's warm-up groups natively, to fill numba's cache.
+    """Run one case of each of the suite's warm-up groups natively, to fill numba's cache.
 
     Compiling under valgrind takes minutes; natively, a second or two. The
     kernels are built for NUMBA_CPU either way, so valgrind's workers find
     them in the cache.
     """
-    suite = adapter.current()
-    groups = {suite.warm_up_group(case): case for case in cases}
+    groups = {suite.facts(case).warm_up_group: case for case in cases}
     for group, case in groups.items():
         if group is None:
             continue
         _run(
             [interpreter or sys.executable, "-m", _WORKER],
-            _request(case, root, warm_only=True),
+            _request(suite, case, root, warm_only=True),
             f"warming up for {case.key}",
-            interpreter,
+            worker_environment(suite, interpreter),
         )
 
 
 def measure(
+    suite: Suite,
     case: Case | None,
     root: Path | None = None,
     *,
@@ -266,12 +267,13 @@ def measure(
     """
     with tempfile.TemporaryDirectory(prefix="cost-worker-") as folder:
         dumps, simulated_cpu = count_into(
-            Path(folder), case, root, filler_units=filler_units, interpreter=interpreter
+            suite, Path(folder), case, root, filler_units=filler_units, interpreter=interpreter
         )
     return median_cost(list(dumps.values())), simulated_cpu
 
 
 def count_into(
+    suite: Suite,
     folder: Path,
     case: Case | None,
     root: Path | None = None,
@@ -281,8 +283,9 @@ def count_into(
 ) -> tuple[dict[Path, Cost], str]:
     """:func:`measure`'s count, its callgrind dumps written to ``folder``: each dump's cost."""
     what = case.key if case is not None else "the slowdown's filler"
-    request = _request(case, root, filler_units=filler_units)
-    output = _run(valgrind_command(folder, interpreter), request, f"counting {what}", interpreter)
+    request = _request(suite, case, root, filler_units=filler_units)
+    environment = worker_environment(suite, interpreter)
+    output = _run(valgrind_command(folder, interpreter), request, f"counting {what}", environment)
     dumps = {path: _read_dump(path) for path in sorted(folder.glob("callgrind.out.*.*"))}
     if len(dumps) != COUNTED_CALLS:
         raise CostError(f"counting {what}: expected {COUNTED_CALLS} dumps, found {len(dumps)}")
@@ -296,7 +299,7 @@ def median_cost(costs: Sequence[Cost]) -> Cost:
     return next(cost for cost in costs if cost.estimated_cycles == middle)
 
 
-def _run(command: list[str], request: str, what: str, interpreter: str | None = None) -> str:
+def _run(command: list[str], request: str, what: str, environment: dict[str, str]) -> str:
     completed = subprocess.run(
         command,
         input=request,
@@ -304,7 +307,7 @@ def _run(command: list[str], request: str, what: str, interpreter: str | None = 
         text=True,
         check=False,
         cwd=ROOT,
-        env=worker_environment(interpreter),
+        env=environment,
     )
     if completed.returncode != 0:
         tail = "\n".join(completed.stderr.strip().splitlines()[-15:])

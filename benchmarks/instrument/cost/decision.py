@@ -1,7 +1,7 @@
 """The cost gate: the committed baseline of counts, and the decision for one case.
 
 A count is deterministic for given versions of Python, of the measured
-package and its libraries (the adapter's ``versions``) and of valgrind, and
+package and its libraries (the suite's ``versions``) and of valgrind, and
 for the CPU valgrind presents; it is not for other versions. So every case
 in the baseline carries the versions that produced it, and a case counted
 with other versions is reported as not comparable rather than judged.
@@ -24,8 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument import adapter, dependencies, gitref, protocol
-from benchmarks.instrument.adapter import Case
+from benchmarks.instrument import dependencies, gitref, protocol
+from benchmarks.instrument.adapter import Case, CaseFacts, Suite
 from benchmarks.instrument.cost.callgrind import (
     CACHE_MODEL,
     L1_MISS_CYCLES,
@@ -36,6 +36,7 @@ from benchmarks.instrument.cost.callgrind import (
 )
 from benchmarks.instrument.files import shown, write_text
 from benchmarks.instrument.machine import cpu_model
+from benchmarks.instrument.verdict import Status, Verdict
 
 FORMAT = 2
 #: Format 1 is still read: its cases name no protocol, so nothing is judged by them.
@@ -64,16 +65,16 @@ class CostBaselineError(Exception):
     """The cost baseline cannot be used; the message says what to do."""
 
 
-def versions(simulated_cpu: str) -> dict[str, str | None]:
+def versions(suite: Suite, simulated_cpu: str) -> dict[str, str | None]:
     """What a count depends on besides the code; a case counted with others is not judged."""
-    return {**_toolchain(), "simulated_cpu": simulated_cpu}
+    return {**_toolchain(suite), "simulated_cpu": simulated_cpu}
 
 
 @cache
-def _toolchain() -> dict[str, str | None]:
+def _toolchain(suite: Suite) -> dict[str, str | None]:
     """The versions of this process's toolchain: the same for every case of a session."""
-    suite_versions = adapter.current().versions()
-    suite_versions.pop(adapter.current().PACKAGE, None)  # the code measured, not the toolchain
+    suite_versions = suite.versions()
+    suite_versions.pop(suite.about.package, None)  # the code measured, not the toolchain
     return {"python": platform.python_version(), **suite_versions, **toolchain_facts()}
 
 
@@ -140,20 +141,26 @@ def _check_entry(key: str, entry: Any) -> None:
         )
 
 
-def entry(cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
+def entry(suite: Suite, cost: Cost, case_versions: dict[str, str | None]) -> dict[str, Any]:
     """A baseline entry: the counts, what they depend on, and (to compare, not to decide)
     the host's CPU, which valgrind hides from the program, and the commit counted, whose
     tree a later failure is attributed against (None when the tree had changes)."""
     return {
         **cost.as_dict(),
-        "protocol": protocol.identity(cost_protocol()),
+        "protocol": protocol.identity(cost_protocol(suite)),
         "versions": case_versions,
         "host_cpu": cpu_model(),
         "commit": gitref.clean_head(),
     }
 
 
-def write(path: Path, entries: dict[str, dict[str, Any]], *, keep: set[str] | None = None) -> None:
+def write(
+    suite: Suite,
+    path: Path,
+    entries: dict[str, dict[str, Any]],
+    *,
+    keep: set[str] | None = None,
+) -> None:
     """Merge ``entries`` into the baseline at ``path``, atomically.
 
     ``keep`` is every case the suite has: stored cases outside it are dropped.
@@ -166,7 +173,7 @@ def write(path: Path, entries: dict[str, dict[str, Any]], *, keep: set[str] | No
         existing, known = load_with_protocols(path)
     if keep is not None:
         existing = {key: entry for key, entry in existing.items() if key in keep}
-    current = cost_protocol()
+    current = cost_protocol(suite)
     known = {**known, protocol.identity(current): current}
     cases = dict(sorted({**existing, **entries}.items()))
     data = {
@@ -186,9 +193,9 @@ def environment_differences(there: dict[str, str | None], here: dict[str, str | 
     return dependencies.differences(there, here, here)
 
 
-def depends_on(case: Case) -> tuple[str, ...]:
+def depends_on(facts: CaseFacts) -> tuple[str, ...]:
     """What a case's count depends on: the toolchain, Python, and the libraries its code calls."""
-    return (*TOOLCHAIN, *dependencies.ALWAYS, *adapter.current().depends_on(case))
+    return (*TOOLCHAIN, *dependencies.ALWAYS, *facts.depends_on)
 
 
 def series_point(key: str, cost: Cost) -> dict[str, Any]:
@@ -205,10 +212,11 @@ def series_point(key: str, cost: Cost) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class CostVerdict:
-    """What the cost gate decided about one case."""
+    """What the cost gate decided about one case, with the counts the table shows."""
 
     case: Case
-    status: str  # "passed", "failed", "improved", "not comparable", "no reference"
+    subject: str  # the code the case measures, for the message
+    status: Status
     current: Cost
     reference: Cost | None = None
     threshold: float = DEFAULT_THRESHOLD
@@ -222,17 +230,25 @@ class CostVerdict:
             return None
         return self.current.estimated_cycles / self.reference.estimated_cycles
 
+    def verdict(self) -> Verdict:
+        """The instrument's verdict of this comparison of counts."""
+        figures = {"estimated_cycles": float(self.current.estimated_cycles), "change": self.change}
+        reason = self.reason if self.status is Status.NOT_JUDGED else self.describe()
+        return Verdict(self.case.key, self.status, reason, self.change, figures)
+
     def describe(self) -> str:
         if self.reference is None or self.change is None:
-            return f"{self.case.key}: {self.status}: {self.reason}"
-        word = {"failed": "costs more", "improved": "costs less"}.get(self.status, self.status)
+            return f"{self.case.key}: {self.status.value}: {self.reason}"
+        word = {Status.FAILED: "costs more", Status.IMPROVED: "costs less"}.get(
+            self.status, self.status.value
+        )
         parts = [
             f"{label} " + _ratio(getattr(self.current, name), getattr(self.reference, name))
             for name, label in _LABELS.items()
         ]
         if self.where:
             where = f"\n{self.where}"
-        elif self.status in ("failed", "improved"):
+        elif self.status in (Status.FAILED, Status.IMPROVED):
             where = (
                 f"\nto see which functions changed, count against a tree: {COST_COMMAND} "
                 f"--recolor-compare REF -k {self.case.key}"
@@ -241,10 +257,10 @@ class CostVerdict:
             where = ""
         first = f"{self.reason}\n" if self.reason else ""  # what else differs, named first
         return first + (
-            f"{adapter.current().subject(self.case)} at {self.case.key} {word}: "
+            f"{self.subject} at {self.case.key} {word}: "
             f"{self.current.estimated_cycles:,} estimated cycles against {self.against}'s "
             f"{self.reference.estimated_cycles:,}, {self.change:.4f} times, "
-            f"{'above' if self.status == 'failed' else 'beyond'} the threshold of "
+            f"{'above' if self.status is Status.FAILED else 'beyond'} the threshold of "
             f"{self.threshold:g}% ({', '.join(parts)})" + where
         )
 
@@ -257,6 +273,7 @@ def _ratio(current: int, reference: int) -> str:
 
 def judge(
     case: Case,
+    subject: str,
     current: Cost,
     reference: Cost,
     *,
@@ -267,15 +284,16 @@ def judge(
     change = current.estimated_cycles / reference.estimated_cycles
     limit = 1 + threshold / 100
     if change > limit:
-        status = "failed"
+        status = Status.FAILED
     elif change < 1 / limit:
-        status = "improved"
+        status = Status.IMPROVED
     else:
-        status = "passed"
-    return CostVerdict(case, status, current, reference, threshold, against)
+        status = Status.PASSED
+    return CostVerdict(case, subject, status, current, reference, threshold, against)
 
 
 def judge_against_baseline(
+    suite: Suite,
     case: Case,
     current: Cost,
     current_versions: dict[str, str | None],
@@ -286,14 +304,16 @@ def judge_against_baseline(
 ) -> CostVerdict:
     """:func:`judge` against the baseline's entry, when it was counted with these versions
     by this protocol; ``protocols`` are the baseline's, by identity."""
+    subject = suite.facts(case).subject
     if baseline_entry is None:
         return CostVerdict(
             case,
-            "no reference",
+            subject,
+            Status.NOT_JUDGED,
             current,
             reason=f"not in the baseline; record: {RECORD_COMMAND} -k",
         )
-    current_protocol = cost_protocol()
+    current_protocol = cost_protocol(suite)
     stored = baseline_entry.get("protocol")
     if stored != protocol.identity(current_protocol):
         differences = protocol.describe_differences(
@@ -301,7 +321,8 @@ def judge_against_baseline(
         )
         return CostVerdict(
             case,
-            "not comparable",
+            subject,
+            Status.NOT_JUDGED,
             current,
             reason=f"counted by another protocol ({differences}): not judged; re-record: "
             f"{RECORD_COMMAND} -k ...",
@@ -309,13 +330,13 @@ def judge_against_baseline(
     reason = dependencies.unjudged_reason(
         baseline_entry["versions"],
         current_versions,
-        depends_on(case),
-        lock=shown(adapter.current().LOCK_PATH),
+        depends_on(suite.facts(case)),
+        lock=shown(suite.about.lock_path),
         record=f"{RECORD_COMMAND} -k {case.key}",
     )
     if reason is not None:
-        return CostVerdict(case, "not comparable", current, reason=reason)
+        return CostVerdict(case, subject, Status.NOT_JUDGED, current, reason=reason)
     reference = Cost(
         baseline_entry["instructions"], baseline_entry["l1_misses"], baseline_entry["ll_misses"]
     )
-    return judge(case, current, reference, threshold=threshold)
+    return judge(case, subject, current, reference, threshold=threshold)

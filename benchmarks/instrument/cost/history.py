@@ -16,6 +16,7 @@ or lacks the technique) has no point for that case.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.instrument import adapter, gitref
-from benchmarks.instrument.adapter import Case
+from benchmarks.instrument.adapter import Case, Suite
 from benchmarks.instrument.cost import callgrind
 from benchmarks.instrument.cost.decision import series_point
 from benchmarks.instrument.files import write_text
@@ -72,20 +73,18 @@ def commit_facts(commit: str, repo_url: str) -> dict[str, Any]:
     }
 
 
-def count_commit(commit: str, cases: Sequence[Case]) -> list[dict[str, Any]]:
+def count_commit(suite: Suite, commit: str, cases: Sequence[Case]) -> list[dict[str, Any]]:
     """The points of ``cases`` at ``commit``; a case that cannot be counted there has none."""
-    suite = adapter.current()
     points = []
     with gitref.worktree(commit) as root:
         try:
-            subjects = suite.reference_subjects(root)
+            countable = [case for case in cases if not suite.not_comparable(case, root, commit)]
         except RuntimeError:
             return []
-        countable = [case for case in cases if suite.subject(case) in subjects]
-        callgrind.warm_up(countable, root)
+        callgrind.warm_up(suite, countable, root)
         for case in countable:
             try:
-                cost, _ = callgrind.measure(case, root)
+                cost, _ = callgrind.measure(suite, case, root)
             except callgrind.CostError:
                 continue
             points.append(series_point(case.key, cost))
@@ -102,8 +101,8 @@ def history(
     commits: Sequence[str],
     cases: Sequence[Case],
     *,
+    count: Callable[[str, Sequence[Case]], list[dict[str, Any]]],
     repo_url: str = "",
-    count: Callable[[str, Sequence[Case]], list[dict[str, Any]]] = count_commit,
     progress: Callable[[str], object] = print,
 ) -> list[dict[str, Any]]:
     """One point of the series per commit that has a count, oldest first."""
@@ -178,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         help="check the arguments and say what would be counted; count nothing",
     )
     args = parser.parse_args(argv)
-    suite = adapter.use(args.adapter)
+    suite = adapter.load(args.adapter)
     problem = callgrind.missing_tools()
     if problem and not args.dry_run:
         parser.error(problem)
@@ -198,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             + (f"; but first: {problem}" if problem else "")
         )
         return 0
-    points = history(commits, cases, repo_url=args.repo_url)
+    points = history(
+        commits, cases, count=functools.partial(count_commit, suite), repo_url=args.repo_url
+    )
     write_text(args.out, data_js({args.series: points}, args.repo_url, int(time.time() * 1000)))
     print(f"{args.out}: {len(points)} points of {len(cases)} cases in series {args.series!r}")
     if args.plot is not None:

@@ -9,7 +9,7 @@ a dump of its own. It prints the CPU that numpy sees, as JSON.
 
 ``root`` names another tree (a git worktree of another commit) whose
 package is counted; this tree's instrument, imported first, measures both
-sides alike, and the suite's worker module (the adapter's ``WORKER_MODULE``)
+sides alike, and the suite's worker module (``About.worker_module``)
 builds the call. ``warm_only`` runs the calls natively,
 without counting, to fill numba's cache.
 """

@@ -18,13 +18,12 @@ ordinary pages alike.
 
 On macOS, Windows, or a Linux without glibc (musl), the instrument cannot
 set the allocator; :func:`allocator_control` says so, the protocol records
-it, and the gate's yardstick checks (benchmarks/gate.py) are what keep a
+it, and the gate's yardstick checks (wallclock/decision.py) are what keep a
 verdict from resting on the allocator's luck there.
 """
 
 from __future__ import annotations
 
-import os
 import platform
 import sys
 from collections.abc import Mapping
@@ -72,10 +71,3 @@ def worker_environment(base: Mapping[str, str]) -> dict[str, str]:
     ours = [f"{name}={value}" for name, value in MALLOC_TUNABLES.items()]
     environment["GLIBC_TUNABLES"] = ":".join([*kept, *ours])
     return environment
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its affinity), at least 1."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return os.cpu_count() or 1

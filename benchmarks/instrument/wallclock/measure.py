@@ -1,11 +1,11 @@
 """How the gate measures a case: each measurement a fresh worker process, under a fixed protocol.
 
-:func:`run_worker` starts ``python -m benchmarks.instrument.worker``, as
+Each starts ``python -m benchmarks.instrument.wallclock.worker``, as
 pyperf does: what ran before in a process skews what runs after, and each
 process has its own luck of memory layout and core. The worker times the
 case, its yardstick and, for a yardstick that copies the input, a bandwidth
 probe, in alternating rounds, under the environment of
-:mod:`benchmarks.instrument.environment`. This module imports no statistics
+:mod:`benchmarks.instrument.wallclock.environment`. This module imports no statistics
 library, so a worker starts in a fraction of a second.
 
 The worker receives its input from this process, on stdin after the
@@ -29,16 +29,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument import adapter, environment, protocol
-from benchmarks.instrument.adapter import Case
-from benchmarks.instrument.timing import LOOP_ROUNDS, ROUNDS, min_round_seconds, source_name
+from benchmarks.instrument import protocol
+from benchmarks.instrument.adapter import Case, Suite
+from benchmarks.instrument.wallclock import environment
+from benchmarks.instrument.wallclock.timing import (
+    LOOP_ROUNDS,
+    ROUNDS,
+    min_round_seconds,
+    source_name,
+)
 
 #: The folder the instrument's package is imported from: workers start there.
 ROOT = Path(__file__).resolve().parents[len(__name__.split(".")) - 1]
-_PACKAGE = __name__.rpartition(".")[0]
+_WORKER = f"{__name__.rpartition('.')[0]}.worker"
 #: The instrument's modules whose code decides what a wall-clock figure is: the
 #: worker, this module, the timing loop and the environment. The suite's
-#: calls and yardsticks join them (the adapter's ``PROTOCOL_FILES``).
+#: calls and yardsticks join them (the suite's ``About.protocol_files``).
 WALL_CLOCK_MODULES = tuple(
     Path(__file__).with_name(name)
     for name in ("worker.py", "measure.py", "timing.py", "environment.py")
@@ -73,19 +79,15 @@ class Measurement:
         return None if self.probe_seconds is None else self.yardstick_seconds / self.probe_seconds
 
 
-def rounds_for(case: Case) -> int:
-    return LOOP_ROUNDS if adapter.current().is_slow(case) else ROUNDS
-
-
-def wall_clock_protocol() -> dict[str, Any]:
+def wall_clock_protocol(suite: Suite) -> dict[str, Any]:
     """This tree's wall-clock protocol: its measuring code and settings, in this environment."""
-    suite = adapter.current()
+    about = suite.about
     return _protocol(
         min_round_seconds(),
         source_name(),
-        os.environ.get(suite.THREADS_ENV_VAR) or "all cores",
-        tuple(suite.PROTOCOL_FILES),
-        json.dumps(suite.PROTOCOL_SETTINGS, sort_keys=True),
+        os.environ.get(about.threads_env_var) or "all cores",
+        tuple(about.protocol_files),
+        json.dumps(dict(about.protocol_settings), sort_keys=True),
     )
 
 
@@ -109,7 +111,9 @@ def _protocol(
     return protocol.protocol(ROOT, (*WALL_CLOCK_MODULES, *suite_files), settings)
 
 
-def measure_in_workers(cases: Sequence[Case], workers: int) -> dict[str, list[Measurement]]:
+def measure_in_workers(
+    suite: Suite, cases: Sequence[Case], workers: int
+) -> dict[str, list[Measurement]]:
     """:func:`run_worker` of each case in ``workers`` fresh processes, one measurement each.
 
     The processes go case by case (every case's first process, then every
@@ -118,31 +122,32 @@ def measure_in_workers(cases: Sequence[Case], workers: int) -> dict[str, list[Me
     processes: dict[str, list[Measurement]] = {case.key: [] for case in cases}
     for _ in range(workers):
         for case in cases:
-            processes[case.key].append(run_worker(case))
+            processes[case.key].append(run_worker(suite, case))
     return processes
 
 
 def run_worker(
+    suite: Suite,
     case: Case,
     *,
     against_reference: bool = False,
     root: Path | None = None,
     interpreter: str | None = None,
 ) -> Measurement:
-    """Measure ``case`` in a fresh ``python -m benchmarks.instrument.worker``.
+    """Measure ``case`` in a fresh ``python -m benchmarks.instrument.wallclock.worker``.
 
     ``root`` is another tree (a git worktree) whose package is measured,
     with this tree's measuring code and this process's input.
     ``interpreter`` is another Python (another virtual environment, with
     other versions of the libraries) that runs the worker on this tree.
     """
-    suite = adapter.current()
+    facts = suite.facts(case)
     payload = suite.payload(case)
     request = {
-        "worker_module": suite.WORKER_MODULE,
-        "case": suite.spec(case),
+        "worker_module": suite.about.worker_module,
+        "case": dict(facts.spec),
         "against_reference": against_reference,
-        "rounds": rounds_for(case),
+        "rounds": LOOP_ROUNDS if facts.slow else ROUNDS,
         "min_round_seconds": min_round_seconds(),
         "root": None if root is None else str(root),
         "copy_bytes": 2 * len(payload),
@@ -150,9 +155,9 @@ def run_worker(
     worker_environment = environment.worker_environment(os.environ)
     if root is not None or interpreter is not None:
         # The slowdown slows this side down, never the one it is compared with.
-        worker_environment.pop(suite.SLOWDOWN_ENV_VAR, None)
+        worker_environment.pop(suite.about.slowdown_env_var, None)
     completed = subprocess.run(
-        [interpreter or sys.executable, "-m", f"{_PACKAGE}.worker"],
+        [interpreter or sys.executable, "-m", _WORKER],
         input=json.dumps(request).encode() + b"\n" + payload,
         capture_output=True,
         check=False,
@@ -164,30 +169,6 @@ def run_worker(
             f"benchmark worker failed on {case.key}:\n{completed.stderr.decode(errors='replace')}"
         )
     return measurement_of(json.loads(completed.stdout))
-
-
-@cache
-def versions_under(interpreter: str) -> dict[str, Any]:
-    """What ``interpreter`` measures with: Python's version and the suite's versions there.
-
-    Asked of the worker module under that interpreter, in this tree: the
-    other side of ``--recolor-compare-env``. RuntimeError when it cannot
-    import the measured package.
-    """
-    suite = adapter.current()
-    completed = subprocess.run(
-        [interpreter, "-m", f"{_PACKAGE}.worker", "--versions"],
-        input=json.dumps({"worker_module": suite.WORKER_MODULE}).encode(),
-        capture_output=True,
-        check=False,
-        cwd=ROOT,
-    )
-    lines = completed.stdout.decode(errors="replace").strip().splitlines()
-    if completed.returncode != 0 or not lines:
-        last = (completed.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{interpreter} cannot run the benchmark worker here: {last}")
-    found: dict[str, Any] = json.loads(lines[-1])
-    return found
 
 
 def measurement_of(output: dict[str, Any]) -> Measurement:

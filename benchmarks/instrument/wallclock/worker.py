@@ -1,4 +1,4 @@
-"""A fresh process that measures one case for the gate: ``python -m benchmarks.instrument.worker``.
+"""A fresh process that measures one case: ``python -m benchmarks.instrument.wallclock.worker``.
 
 It reads one line of JSON on stdin, ``{"worker_module": name, "case": {...},
 "against_reference": bool, "rounds": int, "min_round_seconds": float,
@@ -23,7 +23,7 @@ import platform
 import sys
 from typing import Any
 
-from benchmarks.instrument.timing import measurement_source  # this tree's, before root
+from benchmarks.instrument.wallclock.timing import measurement_source  # this tree's, before root
 
 
 def main() -> None:

@@ -1,13 +1,13 @@
-"""The regression gate's decisions, from numbers to verdicts: is a case slower than its reference?
+"""The regression gate's decisions, from numbers: is a case slower than its reference?
 
 The figure is the case's time over its yardstick's, in alternating rounds,
-always in a fresh process of its own (:mod:`benchmarks.instrument.measure`).
+always in a fresh process of its own (:mod:`benchmarks.instrument.wallclock.measure`).
 Processes differ in their luck of memory layout and core, so the process is
 the unit: each gives one median, and the decisions compare process medians
 with a one-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``), never
 rounds pooled as if they were independent.
 
-Against a stored baseline (:mod:`benchmarks.instrument.storage`):
+Against a stored baseline (:mod:`benchmarks.instrument.wallclock.storage`):
 
 1. Screen. One process: at most ``SCREEN_FACTOR`` times the luckiest of the
    baseline's processes passes at once.
@@ -28,7 +28,7 @@ time spread across the decision's processes by more than the gate can
 resolve, or a reading that is physically impossible, leaves the case NOT
 JUDGED, with the reason and the figures: never passed, never failed.
 
-Nothing here starts a process: :mod:`benchmarks.instrument.gate` measures,
+Nothing here starts a process: :mod:`benchmarks.instrument.wallclock.gate` measures,
 and asks these functions what the measurements mean.
 """
 
@@ -39,10 +39,10 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from benchmarks.instrument import adapter
-from benchmarks.instrument.adapter import Case
-from benchmarks.instrument.measure import Measurement
-from benchmarks.instrument.storage import RECORD_COMMAND, CaseBaseline
+from benchmarks.instrument.adapter import Case, CaseFacts
+from benchmarks.instrument.verdict import Status, Verdict
+from benchmarks.instrument.wallclock.measure import Measurement
+from benchmarks.instrument.wallclock.storage import RECORD_COMMAND, CaseBaseline
 
 #: Above this change against the baseline's luckiest process, a case is
 #: measured again.
@@ -80,10 +80,11 @@ YARDSTICK_SPREAD_LIMIT = 1.5
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What the gate decided about one case, in words a person can act on."""
+class Comparison:
+    """One comparison of a case's process medians with a reference's, in numbers and words."""
 
     case: Case
+    facts: CaseFacts
     regressed: bool
     baseline: float  # median of process medians of the case's time over its yardstick's
     current: float
@@ -104,10 +105,9 @@ class Verdict:
             return f"{self.case.key}: not judged: {self.not_judged}"
         p = f", p = {self.p_value:.2g}" if self.p_value is not None else ""
         across = " [across machines]" if self.across_machines else ""
-        suite = adapter.current()
         return (
-            f"{suite.subject(self.case)} at {self.case.key} got slower: {self.current:.4g}x its "
-            f"{suite.yardstick(self.case)} yardstick, against {self.baseline:.4g}x in "
+            f"{self.facts.subject} at {self.case.key} got slower: {self.current:.4g}x its "
+            f"{self.facts.yardstick} yardstick, against {self.baseline:.4g}x in "
             f"{self.against}, {self.change:.2f} times, above the threshold of "
             f"{self.threshold:.2f} ({self.processes} fresh processes{p}){across}"
         )
@@ -150,39 +150,43 @@ def yardstick_problem(
     return None
 
 
-def floor_fault(case: Case, measurement: Measurement) -> str | None:
+def floor_fault(facts: CaseFacts, measurement: Measurement, reference_name: str) -> str | None:
     """The measuring fault a measurement against the reference shows, or None when it is possible.
 
-    The adapter's floor holds against the bandwidth probe (copying the input
+    The case's floor holds against the bandwidth probe (copying the input
     into a ready buffer), the least a correct call must do; the reference
     itself may take longer where it maps fresh pages, and a call that reuses
     its pages may then legitimately read below 1x the reference.
     """
-    suite = adapter.current()
-    floor = suite.reference_floor(case)
+    floor = facts.floor
     over_probe = measurement.ratio * (measurement.excess or 1.0)
     if floor is None or over_probe >= floor:
         return None
     return (
         f"measuring fault: the call took {over_probe:.3g}x as long as copying the input into "
-        f"a ready buffer ({measurement.ratio:.3g}x {suite.REFERENCE_NAME}), below the "
-        f"{floor:.3g}x that a correct call on {suite.thread_count(case)} thread(s) can reach"
+        f"a ready buffer ({measurement.ratio:.3g}x {reference_name}), below the "
+        f"{floor:.3g}x that a correct call on {facts.threads} thread(s) can reach"
     )
 
 
-def measurement_problem(case: Case, measurement: Measurement) -> str | None:
+def measurement_problem(
+    facts: CaseFacts, measurement: Measurement, reference_name: str
+) -> str | None:
     """Why one measurement against the reference is no result ("x copy"), or None."""
-    return yardstick_problem([measurement]) or floor_fault(case, measurement)
+    return yardstick_problem([measurement]) or floor_fault(facts, measurement, reference_name)
 
 
 def problem(
-    case: Case, measurements: Sequence[Measurement], stored_seconds: Sequence[float] = ()
+    facts: CaseFacts,
+    measurements: Sequence[Measurement],
+    stored_seconds: Sequence[float] = (),
+    reference_name: str = "reference",
 ) -> str | None:
-    """Why these measurements of ``case`` cannot carry a verdict, or None when they can."""
+    """Why these measurements of a case cannot carry a verdict, or None when they can."""
     found = yardstick_problem(measurements, stored_seconds)
-    if found is None and adapter.current().yardstick_is_reference(case):
+    if found is None and facts.on_reference:
         for measurement in measurements:
-            found = found or floor_fault(case, measurement)
+            found = found or floor_fault(facts, measurement, reference_name)
     return found
 
 
@@ -208,15 +212,15 @@ class Judgement:
     """The gate's decision against a stored baseline, and the steps that led to it."""
 
     case: Case
-    screen: Verdict | None = None  # the first look, one process
-    confirmed: Verdict | None = None  # a suspect measured again
+    screen: Comparison | None = None  # the first look, one process
+    confirmed: Comparison | None = None  # a suspect measured again
     noisy_baseline: float | None = None  # not judged: the baseline processes' spread
     not_judged: str | None = None  # not judged: the yardstick's problem, in words
     #: A confirmed suspect measured side by side with the baseline's own commit.
-    against_commit: Verdict | None = None
+    against_commit: Comparison | None = None
 
     @property
-    def verdict(self) -> Verdict | None:
+    def verdict(self) -> Comparison | None:
         return self.against_commit or self.confirmed or self.screen
 
     @property
@@ -276,13 +280,13 @@ class BaselineMismatch(Exception):
     """The baseline measured the case another way than the gate does now."""
 
 
-def check_baseline(case: Case, baseline: CaseBaseline) -> Judgement | None:
+def check_baseline(case: Case, facts: CaseFacts, baseline: CaseBaseline) -> Judgement | None:
     """What the baseline alone decides: a noisy or faulty one leaves the case unjudged.
 
     A baseline measured against another yardstick raises BaselineMismatch, with
     the command that re-records it. None when the case is to be measured.
     """
-    yardstick = adapter.current().yardstick(case)
+    yardstick = facts.yardstick
     if baseline.yardstick != yardstick:
         raise BaselineMismatch(
             f"{case.key}: the baseline measured it against the {baseline.yardstick} "
@@ -298,13 +302,19 @@ def check_baseline(case: Case, baseline: CaseBaseline) -> Judgement | None:
 
 
 def screen(
-    case: Case, baseline: CaseBaseline, measurement: Measurement, *, against: str = "the baseline"
-) -> Verdict:
+    case: Case,
+    facts: CaseFacts,
+    baseline: CaseBaseline,
+    measurement: Measurement,
+    *,
+    against: str = "the baseline",
+) -> Comparison:
     """The first look, one process: is the case suspiciously slower than its baseline?"""
     luckiest = min(process_medians(baseline.processes))
     current = measurement.ratio
-    return Verdict(
+    return Comparison(
         case,
+        facts,
         current / luckiest > SCREEN_FACTOR,
         luckiest,
         current,
@@ -317,15 +327,17 @@ def screen(
 
 def confirm(
     case: Case,
+    facts: CaseFacts,
     baseline: CaseBaseline,
     measurements: Sequence[Measurement],
     *,
     against: str = "the baseline",
     across: bool = False,
-) -> Verdict:
+) -> Comparison:
     """A suspect's verdict on more processes' medians, against the baseline's."""
     verdict = decide(
         case,
+        facts,
         [measurement.ratio for measurement in measurements],
         process_medians(baseline.processes),
         FAIL_FACTOR,
@@ -337,17 +349,25 @@ def confirm(
 
 def compare(
     case: Case,
+    facts: CaseFacts,
     current: Sequence[Measurement],
     reference: Sequence[Measurement],
     *,
     against: str,
-) -> Verdict:
-    """This tree's processes against REF's, measured side by side."""
+    reference_name: str = "reference",
+) -> Comparison:
+    """This tree's processes against another side's (REF's tree, another interpreter)."""
     verdict = decide(
-        case, [m.ratio for m in current], [m.ratio for m in reference], AB_FACTOR, against, False
+        case,
+        facts,
+        [m.ratio for m in current],
+        [m.ratio for m in reference],
+        AB_FACTOR,
+        against,
+        False,
     )
     verdict = dataclasses.replace(verdict, measurements=tuple(current))
-    found = problem(case, [*current, *reference])
+    found = problem(facts, [*current, *reference], reference_name=reference_name)
     if found is not None:
         return dataclasses.replace(verdict, regressed=False, not_judged=found)
     return verdict
@@ -355,17 +375,74 @@ def compare(
 
 def decide(
     case: Case,
+    facts: CaseFacts,
     medians: Sequence[float],
     reference: Sequence[float],
     factor: float,
     against: str,
     across: bool,
-) -> Verdict:
+) -> Comparison:
     """Regressed when the median of ``medians`` is above ``factor`` times the reference's, and
     the one-sided test finds them larger."""
     current, baseline = statistics.median(medians), statistics.median(reference)
     p_value = larger_p_value(medians, reference)
     regressed = current / baseline > factor and p_value < ALPHA
-    return Verdict(
-        case, regressed, baseline, current, factor, p_value, against, len(medians), across
+    return Comparison(
+        case, facts, regressed, baseline, current, factor, p_value, against, len(medians), across
     )
+
+
+def comparison_verdict(comparison: Comparison) -> Verdict:
+    """The verdict of a comparison side by side (with a git ref, with another interpreter)."""
+    key = comparison.case.key
+    figures = {"change": comparison.change, "p_value": comparison.p_value}
+    if comparison.not_judged is not None:
+        return Verdict(key, Status.NOT_JUDGED, comparison.not_judged, figures=figures)
+    status = Status.FAILED if comparison.regressed else Status.PASSED
+    return Verdict(key, status, comparison.describe(), comparison.change, figures)
+
+
+def judgement_verdict(
+    judgement: Judgement, differences: Sequence[str], record_command: str
+) -> Verdict:
+    """The verdict of a judgement against a stored baseline, its steps' figures kept.
+
+    ``differences`` are what the host and the versions differ in from the
+    stored figure's, named in a note when the figure does not reproduce here.
+    """
+    key = judgement.case.key
+    steps = {
+        "screen": judgement.screen,
+        "confirmed": judgement.confirmed,
+        "commit": judgement.against_commit,
+    }
+    figures: dict[str, float | None] = {}
+    for step, comparison in steps.items():
+        if comparison is not None:
+            figures[f"{step}_change"] = comparison.change
+            figures[f"{step}_p_value"] = comparison.p_value
+    if judgement.noisy_baseline is not None:
+        reason = (
+            f"not gated: the baseline's processes disagree by {judgement.noisy_baseline:.2f}x "
+            f"(more than {NOISE_LIMIT}); re-record it on a quieter machine: {record_command} -k "
+            f"{key}"
+        )
+        return Verdict(key, Status.NOT_JUDGED, reason, figures=figures)
+    if judgement.not_judged is not None:
+        return Verdict(key, Status.NOT_JUDGED, judgement.not_judged, figures=figures)
+    beside = judgement.against_commit
+    if beside is not None and beside.not_judged is not None:
+        reason = f"{UNCONFIRMED}: {beside.not_judged}"
+        return Verdict(key, Status.NOT_JUDGED, reason, figures=figures)
+    last = judgement.verdict
+    change = None if last is None else last.change
+    if judgement.does_not_reproduce:
+        note = not_reproduced(judgement, differences, record_command)
+        return Verdict(key, Status.PASSED, change=change, figures=figures, note=note)
+    if judgement.regressed:
+        assert judgement.confirmed is not None
+        reason = judgement.confirmed.describe()
+        if beside is not None:
+            reason += f"\nconfirmed against the code it measured: {beside.describe()}"
+        return Verdict(key, Status.FAILED, reason, change, figures)
+    return Verdict(key, Status.PASSED, change=change, figures=figures)
