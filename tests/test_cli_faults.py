@@ -115,7 +115,7 @@ def test_running_out_of_memory_fails_one_image_not_the_batch(
     real = apply.recolor_file
 
     def recolor_file(source, target, settings):  # type: ignore[no-untyped-def]
-        if Path(source).name == "a.png":
+        if source.name == "a.png":
             raise MemoryError
         return real(source, target, settings)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 
-from recolor.cli.batch import Tally, check_output, plan_jobs, progress_bar
-from recolor.cli.job import Settings, recolor_file
+from recolor.cli.batch import Tally, plan_jobs, progress_bar, settings_from
 from recolor.cli.options import CommandError, UsageError
 from recolor.errors import RecolorError
 from recolor.files.display import shown
+from recolor.files.job import recolor_file
 
 __all__ = ["run_apply"]
 
@@ -21,7 +21,9 @@ __all__ = ["run_apply"]
 def run_apply(args: argparse.Namespace) -> int:
     on_dask = args.workers is not None or args.scheduler is not None
     if not on_dask:
-        urls = [place for place in [*args.paths, args.out_dir] if isinstance(place, str)]
+        urls = [
+            place for place in [*args.paths, args.out_dir] if place is not None and place.is_url
+        ]
         if urls:
             raise UsageError(
                 f"{shown(urls[0])}: a URL is read and written by a batch on Dask: "
@@ -33,17 +35,18 @@ def run_apply(args: argparse.Namespace) -> int:
 
         return run_on_dask(plan, args)
     jobs = plan.jobs
-    settings = Settings.from_args(args)
+    settings = settings_from(args)
     progress = progress_bar(jobs, len(jobs))
     tally = Tally(jobs, progress)
     for job in progress:
+        source, target = job
         try:
             # Checked again as its turn comes: in a long batch, an output may
             # have appeared since the plan was made.
-            if not check_output(job[1], args):
+            if not target.check_output(force=args.force, skip_existing=args.ignore_existing):
                 tally.skipped(job)
                 continue
-            outcome = recolor_file(job[0], job[1], settings)
+            outcome = recolor_file(source, target, settings)
         except (RecolorError, OSError) as error:
             if len(jobs) == 1:
                 raise
@@ -51,7 +54,7 @@ def run_apply(args: argparse.Namespace) -> int:
             continue
         except MemoryError:
             # One image too large for this machine: the batch goes on without it.
-            message = f"{shown(job[0])}: ran out of memory; the other images go on"
+            message = f"{shown(source)}: ran out of memory; the other images go on"
             if len(jobs) == 1:
                 raise CommandError(message.removesuffix("; the other images go on")) from None
             tally.failed(message)

@@ -1,114 +1,75 @@
 """What ``recolor apply`` promises of a batch, wherever its images are recoloured.
 
-The jobs are planned, and every output refused or skipped, before any image
-is read; each image gets one line, the batch its count, and the exit status
-is 1 if any image failed. The command's own process (recolor.cli.apply) and
-a Dask cluster (recolor.cli.cluster) both go through here.
+The arguments become a plan (recolor.files.batch), every output refused or
+skipped before any image is read; each image gets one line, the batch its
+count, and the exit status is 1 if any image failed. The command's own
+process (recolor.cli.apply) and a Dask cluster (recolor.cli.cluster) both go
+through here.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, TextIO
 
-from recolor.cli.job import Outcome
 from recolor.cli.options import CommandError, UsageError, described
-from recolor.files.atomic import remove_leftovers
+from recolor.files.batch import Job, Plan, plan_batch
 from recolor.files.display import shown
-from recolor.files.urls import Location, check_output_url, joined, make_folder_url, name_of
-from recolor.files.write import check_output_path
+from recolor.files.job import Outcome, Settings
+from recolor.files.location import Location
+from recolor.files.read import ImageFileError
 
-__all__ = ["Job", "Plan", "Tally", "check_output", "plan_jobs", "progress_bar"]
-
-#: One image: where it is read, where it is written.
-Job = tuple[Location, Location]
+__all__ = ["Tally", "plan_jobs", "progress_bar", "settings_from"]
 
 
-class Plan(NamedTuple):
-    """A batch, every output checked before any work."""
-
-    jobs: list[Job]
-    #: The jobs whose output already exists, to skip (``--ignore-existing``).
-    existing: set[Job]
+def settings_from(args: argparse.Namespace) -> Settings:
+    """What ``recolor apply``'s options ask of every image."""
+    return Settings(
+        args.old,
+        args.new,
+        args.tolerance,
+        args.technique,
+        args.allow_lossy,
+        args.force,
+        args.max_pixels,
+    )
 
 
 def plan_jobs(args: argparse.Namespace) -> Plan:
-    """The batch's pairs of (input, output), every output checked before any work.
-
-    Leftover temporary files of killed recolor processes are removed from
-    the local output folders.
-    """
+    """The batch the arguments name, every output checked before any work
+    (:func:`recolor.files.batch.plan_batch`); a replaced input is said on stderr."""
+    paths: list[Location] = args.paths
     if args.out_dir is None:
-        if len(args.paths) != 2:
-            got = "1 path" if len(args.paths) == 1 else f"{len(args.paths)} paths"
+        if len(paths) != 2:
+            got = "1 path" if len(paths) == 1 else f"{len(paths)} paths"
             raise UsageError(f"apply takes INPUT OUTPUT, or INPUT... --out-dir DIR; got {got}")
-        source, target = args.paths
-        if isinstance(target, Path) and target.is_dir():
+        source, target = paths
+        if target.is_folder():
             raise UsageError(
                 f"{shown(target)}: is a folder; to write into it under the input's name, pass "
                 f"--out-dir {shown(target)}"
             )
         jobs = [(source, target)]
     else:
-        _make_folder(args.out_dir)
-        names = [name_of(source) for source in args.paths]
+        out_dir: Location = args.out_dir
+        names = [source.name for source in paths]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise UsageError(
                 f"several inputs would be written to the same name: "
                 f"{', '.join(map(shown, duplicates))}"
             )
-        jobs = [
-            (source, joined(args.out_dir, name))
-            for source, name in zip(args.paths, names, strict=True)
-        ]
-    for source, target in jobs:
-        _refuse_the_input_unless_forced(source, target, args.force)
-    existing = {job for job in jobs if not check_output(job[1], args)}
-    for folder in {target.parent for _, target in jobs if isinstance(target, Path)}:
-        remove_leftovers(folder)
-    return Plan(jobs, existing)
-
-
-def _refuse_the_input_unless_forced(source: Location, target: Location, force: bool) -> None:
-    """An output that is its own input replaces it: only with --force, and said so."""
-    if not (isinstance(source, Path) and isinstance(target, Path)):
-        return
-    try:
-        same = target.exists() and os.path.samefile(source, target)
-    except OSError:
-        return  # the input is missing: its own error, when it is read
-    if same and force:
+        try:
+            out_dir.make_folder()
+        except ImageFileError as error:
+            raise CommandError(f"--out-dir {error}") from None
+        jobs = [(source, out_dir.joined(name)) for source, name in zip(paths, names, strict=True)]
+    plan = plan_batch(jobs, force=args.force, skip_existing=args.ignore_existing)
+    for target in plan.replaced_inputs:
         print(f"recolor: {shown(target)}: is the input itself, replaced (--force)", file=sys.stderr)
-    elif same:
-        raise CommandError(
-            f"{shown(target)}: is the input itself; pass --force to replace it with the "
-            "recoloured image (written atomically: the input stays whole until then)"
-        )
-
-
-def check_output(target: Location, args: argparse.Namespace) -> bool:
-    """Refuse an output that cannot be written; False: skip it (``--ignore-existing``)."""
-    if isinstance(target, Path):
-        return check_output_path(target, force=args.force, skip_existing=args.ignore_existing)
-    return check_output_url(target, force=args.force, skip_existing=args.ignore_existing)
-
-
-def _make_folder(folder: Location) -> None:
-    if not isinstance(folder, Path):
-        make_folder_url(folder)
-        return
-    try:
-        if folder.exists() and not folder.is_dir():
-            raise CommandError(f"{shown(folder)}: --out-dir is a file, not a folder")
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise CommandError(f"{shown(folder)}: --out-dir cannot be created ({reason})") from None
+    return plan
 
 
 class Tally:

@@ -15,11 +15,12 @@ from PIL import Image
 
 from recolor.bench.race import COPY, RaceResult, race, slow_loops_skipped
 from recolor.bench.timing import format_seconds
-from recolor.cli.options import CommandError, fit_colors, print_notes, read_noted
+from recolor.cli.options import CommandError, print_notes, read_noted
 from recolor.core.sample import sample_image
 from recolor.core.threads import available_cores, thread_limit
 from recolor.files.atomic import atomic_write
 from recolor.files.display import shown
+from recolor.files.fitting import fit_colors
 from recolor.files.write import check_output_path
 from recolor.techniques import TECHNIQUES
 
@@ -75,7 +76,8 @@ def run_bench(args: argparse.Namespace) -> int:
         tqdm(total=rounds_total, desc="racing", unit="round", file=sys.stderr) as progress,
     ):
         for label, image in images:
-            old, new, tolerance = fit_colors(args, 1 if image.ndim == 2 else image.shape[2])
+            channels = 1 if image.ndim == 2 else image.shape[2]
+            old, new, tolerance = fit_colors(args.old, args.new, args.tolerance, channels)
             progress.set_postfix_str(label)
             for name in slow_loops_skipped(image, args.techniques):
                 reason = "an interpreted loop (seconds per megapixel)"

@@ -1,6 +1,6 @@
 """``recolor apply --workers N`` or ``--scheduler ADDRESS``: a batch on a Dask cluster.
 
-Each image is one task, :func:`recolor.cli.job.recolor_file` run on a
+Each image is one task, :func:`recolor.files.job.recolor_file` run on a
 worker: the same reading, recolouring, encoding and writing as in the
 command's own process, so the outputs are the same bytes. The command's
 process plans the batch first (every refusal before any write, as without
@@ -34,15 +34,16 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterator
-from typing import Any, TypeGuard
+from typing import Any
 
-from recolor.cli.batch import Job, Plan, Tally, progress_bar
-from recolor.cli.job import Outcome, Settings, recolor_file
+from recolor.cli.batch import Tally, progress_bar, settings_from
 from recolor.cli.options import CommandError, described
 from recolor.core.threads import set_thread_limit
 from recolor.errors import RecolorError
+from recolor.files.batch import Job, Plan
 from recolor.files.display import shown
-from recolor.files.urls import Location, process_local, read_url, write_url
+from recolor.files.job import Outcome, Settings, recolor_file
+from recolor.files.location import Location
 
 __all__ = ["run_job", "run_on_dask"]
 
@@ -53,7 +54,7 @@ def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
     The tasks are submitted as soon as the plan is made, so what it found of
     existing outputs holds; a worker refuses to overwrite one that appears.
     """
-    settings = Settings.from_args(args)
+    settings = settings_from(args)
     skipped = [job for job in plan.jobs if job in plan.existing]
     unread: list[str] = []
     with _client(args) as client:
@@ -65,11 +66,11 @@ def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
                 continue
             source, target = job
             try:
-                data = read_url(source) if _here(source) else None
+                data = source.read_bytes() if source.only_here else None
             except RecolorError as error:
                 unread.append(described(error))
                 continue
-            write_here = _here(target)
+            write_here = target.only_here
             future = client.submit(
                 run_job, source, target, settings, data, not write_here, pure=False
             )
@@ -84,11 +85,6 @@ def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
             job, write_here = submitted.pop(future)
             _finish(tally, job, future, write_here, settings)
     return tally.status()
-
-
-def _here(place: Location) -> TypeGuard[str]:
-    """Whether only this process sees ``place`` (it is read and written here)."""
-    return isinstance(place, str) and process_local(place)
 
 
 def _finish(tally: Tally, job: Job, future: Any, write_here: bool, settings: Settings) -> None:
@@ -106,9 +102,8 @@ def _finish(tally: Tally, job: Job, future: Any, write_here: bool, settings: Set
         return
     if write_here:
         try:
-            assert isinstance(target, str)
             assert outcome.data is not None
-            write_url(target, outcome.data, force=settings.force)
+            target.write_bytes(outcome.data, force=settings.force)
         except RecolorError as write_error:
             tally.failed(write_error)
             return

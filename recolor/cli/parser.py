@@ -19,8 +19,9 @@ from typing import Any, NoReturn
 
 from recolor.cli.apply import run_apply
 from recolor.cli.arguments import parse_color, parse_size, parse_tolerance, positive_int
-from recolor.cli.options import DEFAULT_NEW, DEFAULT_OLD, OPTIONS
-from recolor.files.urls import location
+from recolor.cli.options import OPTIONS
+from recolor.files.fitting import DEFAULT_NEW, DEFAULT_OLD
+from recolor.files.location import location
 
 __all__ = ["build_parser", "run"]
 

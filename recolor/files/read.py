@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from PIL import Image, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
@@ -21,7 +21,7 @@ from recolor.core.colors import PIL_MODES
 from recolor.errors import RecolorError
 from recolor.files.display import shown
 
-__all__ = ["ImageFile", "ImageFileError", "read_image"]
+__all__ = ["ImageFile", "ImageFileError", "Source", "read_image"]
 
 # Modes whose values convert to a recolor mode without loss.
 _LOSSLESS_CONVERSIONS = {"1": "L", "LA": "RGBA", "PA": "RGBA", "RGBX": "RGB"}
@@ -66,17 +66,27 @@ class ImageFile:
         self.kept_mode: str | None = None
 
 
+class Source(Protocol):
+    """An image file to read, as :class:`recolor.files.location.Location` gives it."""
+
+    def readable(self) -> Path | BinaryIO:
+        """What Pillow opens."""
+
+    def read_bytes(self) -> bytes:
+        """The file's bytes."""
+
+
 def read_image(
-    path: Path | str,
+    source: Source,
     *,
     allow_lossy: bool = False,
     data: bytes | None = None,
     max_pixels: int | None = None,
 ) -> ImageFile:
-    """Read every frame of ``path`` as a Pillow image of mode L, RGB or RGBA.
+    """Read every frame of ``source`` as a Pillow image of mode L, RGB or RGBA.
 
-    With ``data``, the file's bytes are those (read from a URL, say), and
-    ``path`` only names it. An image whose frames add up to more than
+    With ``data``, the file's bytes are those (read by another process, say),
+    and ``source`` only names it. An image whose frames add up to more than
     ``max_pixels`` (Pillow's ``Image.MAX_IMAGE_PIXELS`` by default) is
     refused before any frame is decoded: Pillow's own limit is per frame,
     and a small file of many large frames would otherwise fill the memory.
@@ -86,26 +96,26 @@ def read_image(
         with warnings.catch_warnings():
             # Past Pillow's limit it only warns; past twice the limit it raises.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path if data is None else io.BytesIO(data)) as image:
+            with Image.open(source.readable() if data is None else io.BytesIO(data)) as image:
                 if budget is not None:
-                    _check_budget(image, path, budget)
-                return _read(image, path, allow_lossy, data)
+                    _check_budget(image, source, budget)
+                return _read(image, source, allow_lossy, data)
     except FileNotFoundError:
-        raise ImageFileError(f"{shown(path)}: no such file") from None
+        raise ImageFileError(f"{shown(source)}: no such file") from None
     except IsADirectoryError:
-        raise ImageFileError(f"{shown(path)}: is a folder, not an image file") from None
+        raise ImageFileError(f"{shown(source)}: is a folder, not an image file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageFileError(
-            f"{shown(path)}: refused as a possible decompression bomb, larger than Pillow's "
+            f"{shown(source)}: refused as a possible decompression bomb, larger than Pillow's "
             f"limit of {Image.MAX_IMAGE_PIXELS} pixels ({error})"
         ) from None
     except UnidentifiedImageError:
-        raise ImageFileError(f"{shown(path)}: not an image file Pillow can read") from None
+        raise ImageFileError(f"{shown(source)}: not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageFileError(f"{shown(path)}: unreadable or corrupt image ({error})") from None
+        raise ImageFileError(f"{shown(source)}: unreadable or corrupt image ({error})") from None
 
 
-def _check_budget(image: Image.Image, path: Path | str, budget: int) -> None:
+def _check_budget(image: Image.Image, path: Source, budget: int) -> None:
     """Refuse ``image`` if its frames add up to more than ``budget`` pixels, undecoded.
 
     Counting frames reads their headers, not their pixels.
@@ -122,7 +132,7 @@ def _check_budget(image: Image.Image, path: Path | str, budget: int) -> None:
     image.seek(0)
 
 
-def _read(image: Image.Image, path: Path | str, allow_lossy: bool, data: bytes | None) -> ImageFile:
+def _read(image: Image.Image, path: Source, allow_lossy: bool, data: bytes | None) -> ImageFile:
     deep = _deep_rawmode(image)  # before loading: the tiles say how the file stores values
     source_format = image.format
     info = dict(image.info)
@@ -136,7 +146,7 @@ def _read(image: Image.Image, path: Path | str, allow_lossy: bool, data: bytes |
             "subsampling": JpegImagePlugin.get_sampling(image),
         }
     if source_format == "WEBP":
-        result.lossless_webp = _is_lossless_webp(Path(path).read_bytes() if data is None else data)
+        result.lossless_webp = _is_lossless_webp(path.read_bytes() if data is None else data)
     if source_format == "TIFF":
         result.tiff_compression = info.get("compression")
 

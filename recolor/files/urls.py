@@ -1,17 +1,12 @@
-"""Image files named by fsspec URLs (``s3://``, ``gs://``, ``memory://``, ...), for batches on Dask.
+"""Files at fsspec URLs (``s3://``, ``gs://``, ``memory://``, ...): fsspec's calls, one error each.
 
-A local path stays a :class:`~pathlib.Path` and goes through
-:mod:`recolor.files.atomic`; a URL is read and written through fsspec
+:class:`recolor.files.location.Url` reads and writes through these
 (``pip install "recolor[dask]"``, plus the file system's own package, such
-as ``s3fs``). An object store writes an object whole or not at all, so a URL's
-output needs no temporary file; its refusal of an existing output is a
-check before the write, not a link that fails, so two batches writing the
-same URL at once may both write it.
+as ``s3fs``); every failure is an ImageFileError that names the URL.
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
 from typing import Any
 
 from recolor.files.display import shown
@@ -19,48 +14,20 @@ from recolor.files.read import ImageFileError
 from recolor.files.write import output_format
 
 __all__ = [
-    "Location",
     "check_output_url",
+    "is_folder",
     "is_url",
-    "joined",
-    "location",
     "make_folder_url",
-    "name_of",
     "process_local",
     "read_url",
     "write_url",
 ]
-
-#: A local file, or a URL.
-Location = Path | str
 
 
 def is_url(text: str) -> bool:
     """Whether ``text`` is a URL (``scheme://...``) rather than a local path."""
     scheme, separator, _ = text.partition("://")
     return bool(separator) and scheme.isidentifier()
-
-
-def location(text: str) -> Location:
-    """A command-line argument as a local path, or a URL kept as written.
-
-    ``file://`` URLs are local paths.
-    """
-    if not is_url(text):
-        return Path(text)
-    if text.startswith("file://"):
-        return Path(text.removeprefix("file://"))
-    return text
-
-
-def name_of(place: Location) -> str:
-    """The file name at the end of a path or URL."""
-    return place.name if isinstance(place, Path) else PurePosixPath(place.split("://", 1)[1]).name
-
-
-def joined(folder: Location, name: str) -> Location:
-    """``name`` inside ``folder``."""
-    return folder / name if isinstance(folder, Path) else f"{folder.rstrip('/')}/{name}"
 
 
 def process_local(url: str) -> bool:
@@ -100,7 +67,7 @@ def read_url(url: str) -> bytes:
 
 def check_output_url(url: str, *, force: bool, skip_existing: bool = False) -> bool:
     """:func:`recolor.files.write.check_output_path` for a URL; False: skip it."""
-    output_format(Path(name_of(url)))
+    output_format(url)
     filesystem, path = _filesystem(url)
     if filesystem.isdir(path):
         raise ImageFileError(f"{shown(url)}: is a folder; give a file name")
@@ -114,13 +81,19 @@ def check_output_url(url: str, *, force: bool, skip_existing: bool = False) -> b
     return True
 
 
+def is_folder(url: str) -> bool:
+    """Whether ``url`` names a folder."""
+    filesystem, path = _filesystem(url)
+    return bool(filesystem.isdir(path))
+
+
 def make_folder_url(url: str) -> None:
     """Create the folder ``url`` where the file system has folders."""
     filesystem, path = _filesystem(url)
     try:
         filesystem.makedirs(path, exist_ok=True)
     except OSError as error:
-        raise ImageFileError(f"{shown(url)}: the folder cannot be created ({error})") from None
+        raise ImageFileError(f"{shown(url)}: cannot be created ({error})") from None
 
 
 def write_url(url: str, data: bytes, *, force: bool) -> None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from PIL import Image, ImageChops, PngImagePlugin
 
@@ -24,7 +25,16 @@ from recolor.files.atomic import atomic_write
 from recolor.files.display import shown
 from recolor.files.read import ImageFile, ImageFileError
 
-__all__ = ["EncodedImage", "check_output_path", "encode", "output_format", "save", "write_image"]
+__all__ = [
+    "EncodedImage",
+    "Named",
+    "check_output_path",
+    "encode",
+    "output_format",
+    "save",
+    "write_file",
+    "write_image",
+]
 
 # Which of the kept metadata each format's writer takes.
 _METADATA_BY_FORMAT = {
@@ -46,6 +56,13 @@ _LARGEST_SIDE = {"WEBP": 16383, "GIF": 65535}
 # Formats whose writer keeps a gray image with alpha, and a palette with one alpha per entry.
 _LA_FORMATS = {"PNG", "TIFF"}
 _PALETTE_FORMATS = {"PNG"}
+
+
+class Named(Protocol):
+    """A file's name, whose suffix says its format: a Path, or a Location."""
+
+    @property
+    def suffix(self) -> str: ...
 
 
 class EncodedImage:
@@ -78,7 +95,7 @@ def _corner(image: Image.Image) -> Image.Image:
     return corner
 
 
-def output_format(path: Path | str) -> str:
+def output_format(path: Named | str) -> str:
     """The Pillow format name for ``path``'s suffix (a path's or a URL's), or ImageFileError."""
     # The common formats first, as Image.save does: loading every plugin takes 25 ms.
     Image.preinit()
@@ -120,7 +137,7 @@ def check_output_path(path: Path, *, force: bool, skip_existing: bool = False) -
 def encode(
     frames: list[Image.Image],
     source: ImageFile,
-    path: Path | str,
+    path: Named,
     *,
     allow_lossy: bool = False,
 ) -> EncodedImage:
@@ -161,7 +178,7 @@ def encode(
     return encoded
 
 
-def save(encoded: EncodedImage, file: Any, name: Path | str) -> None:
+def save(encoded: EncodedImage, file: Any, name: Named) -> None:
     """``encoded`` written to ``file``; what Pillow's encoder refuses only now, one line."""
     try:
         encoded.save(file)
@@ -180,16 +197,21 @@ def write_image(encoded: EncodedImage, path: Path, *, force: bool) -> None:
     Over a symbolic link, its target is replaced; over a file with other hard
     links, those keep the old image. Either gets a note in ``encoded.notes``.
     """
-    if force:
-        encoded.notes += _link_notes(path)
+    encoded.notes += write_file(path, lambda file: save(encoded, file, path), force=force)
+
+
+def write_file(path: Path, fill: Callable[[BinaryIO], object], *, force: bool) -> list[str]:
+    """Write the file ``fill`` fills to ``path`` atomically; the notes on links it replaced."""
+    notes = _link_notes(path) if force else []
     try:
-        atomic_write(path, lambda file: save(encoded, file, path), overwrite=force)
+        atomic_write(path, fill, overwrite=force)
     except FileExistsError:
         raise ImageFileError(
             f"{shown(path)}: already exists", "pass {force} to overwrite it"
         ) from None
     except OSError as error:
         raise ImageFileError(f"{shown(path)}: could not be written ({error})") from None
+    return notes
 
 
 def _link_notes(path: Path) -> list[str]:
