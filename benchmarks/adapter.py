@@ -26,7 +26,7 @@ import numpy as np
 import recolor
 from benchmarks import calls, checks
 from benchmarks import cases as benchmark_cases
-from benchmarks.cases import COPY, LOOP_CONFIRM_SIZE, NEW, OLD, ORIGINAL_SIZE, Case
+from benchmarks.cases import COPY, LOOP_CONFIRM_SIZE, ORIGINAL_SIZE, Case
 from benchmarks.first_call import first_call_seconds
 from benchmarks.instrument.adapter import About, CaseFacts, Column
 from benchmarks.instrument.machine import available_cores
@@ -137,24 +137,26 @@ def _thread_count(case: Case) -> int:
 
 def call(case: Case) -> Callable[[], Any]:
     """The case's call; its input's digest is taken first, for :func:`check`."""
-    if case.size not in _INPUT_DIGESTS:
-        _INPUT_DIGESTS[case.size] = _digest(calls.image_for(case.size))
+    image = (case.size, case.channels)
+    if image not in _INPUT_DIGESTS:
+        _INPUT_DIGESTS[image] = _digest(calls.image_for(*image))
     return calls.call_for(case)
 
 
 def check(case: Case, result: Any) -> None:
-    image = calls.image_for(case.size)
-    assert _digest(image) == _INPUT_DIGESTS[case.size], f"{case.technique} modified its input"
+    image = calls.image_for(case.size, case.channels)
+    digest = _INPUT_DIGESTS[(case.size, case.channels)]
+    assert _digest(image) == digest, f"{case.technique} modified its input"
     if case.technique == COPY:
         return
     if case.in_place:  # the timed buffer went back and forth: check one call afresh
         result = image.copy()
-        recolor.TECHNIQUES[case.technique].func(result, OLD, NEW, out=result)
-    assert_image_equal(result, checks.expected_for(case.size, case.tolerance))
+        recolor.TECHNIQUES[case.technique].func(result, *case.colours, out=result)
+    assert_image_equal(result, checks.expected_for(case.size, case.tolerance, case.channels))
 
 
-#: Each input's digest before its first call, by size: what check compares with.
-_INPUT_DIGESTS: dict[int, bytes] = {}
+#: Each input's digest before its first call, by size and channels: what check compares with.
+_INPUT_DIGESTS: dict[tuple[int, int], bytes] = {}
 
 
 def _digest(image: np.ndarray[Any, Any]) -> bytes:
@@ -269,7 +271,7 @@ def _warm_up_group(case: Case) -> Any:
     """numba's kernels, one compile per technique and tolerance path, natively (cost mode)."""
     if case.technique == COPY or recolor.TECHNIQUES[case.technique].requires != "numba":
         return None
-    return (case.technique, bool(case.tolerance))
+    return (case.technique, bool(case.tolerance) or case.channels != 4)
 
 
 if TYPE_CHECKING:  # mypy checks that this module is the adapter the instrument asks for

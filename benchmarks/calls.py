@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 import recolor
-from benchmarks.cases import ALL_CORES, COPY, NEW, OLD, Case
+from benchmarks.cases import ALL_CORES, COPY, Case
 from benchmarks.instrument.machine import available_cores
 from benchmarks.yardsticks import bandwidth_probe, moves_memory, yardstick_call, yardstick_name
 
@@ -56,13 +56,21 @@ def thread_cap(case: Case) -> int | None:
 
 
 _IMAGES: dict[int, npt.NDArray[np.uint8]] = {}
+_RGB_IMAGES: dict[int, npt.NDArray[np.uint8]] = {}
 
 
-def image_for(size: int) -> npt.NDArray[np.uint8]:
-    """The sample portrait at ``size`` x ``size``, read-only and cached."""
+def image_for(size: int, channels: int = 4) -> npt.NDArray[np.uint8]:
+    """The sample portrait at ``size`` x ``size``, read-only and cached; with ``channels=3``,
+    a C-contiguous copy of its RGB channels (a photo has no alpha)."""
     if size not in _IMAGES:
         provide_image(recolor.sample_image(size, size))
-    return _IMAGES[size]
+    if channels == 4:
+        return _IMAGES[size]
+    if size not in _RGB_IMAGES:
+        rgb = np.ascontiguousarray(_IMAGES[size][:, :, :channels])
+        rgb.flags.writeable = False
+        _RGB_IMAGES[size] = rgb
+    return _RGB_IMAGES[size]
 
 
 def provide_image(image: npt.NDArray[np.uint8]) -> None:
@@ -73,6 +81,7 @@ def provide_image(image: npt.NDArray[np.uint8]) -> None:
     """
     image.flags.writeable = False
     _IMAGES[image.shape[0]] = image
+    _RGB_IMAGES.pop(image.shape[0], None)
 
 
 def load_technique(case: Case) -> None:
@@ -83,8 +92,9 @@ def load_technique(case: Case) -> None:
     called, so two commits that differ only there are measured on alike heaps.
     """
     if case.technique != COPY:
-        tiny = np.zeros((4, 4, 4), dtype=np.uint8)
-        recolor.TECHNIQUES[case.technique].func(tiny, OLD, NEW, tolerance=case.tolerance)
+        tiny = np.zeros((4, 4, case.channels), dtype=np.uint8)
+        old, new = case.colours
+        recolor.TECHNIQUES[case.technique].func(tiny, old, new, tolerance=case.tolerance)
 
 
 def call_for(case: Case) -> Callable[[], Any]:
@@ -95,15 +105,16 @@ def call_for(case: Case) -> Callable[[], Any]:
     call recolours exactly the pixels the first one did, and no call pays for
     restoring the image. (So only exact matches are raced in place.)
     """
-    image = image_for(case.size)
+    image = image_for(case.size, case.channels)
     if case.technique == COPY:
         return lambda: np.copy(image)
     func = slowed(case.technique, recolor.TECHNIQUES[case.technique].func)
     tolerance = case.tolerance
+    old, new = case.colours
     if not case.in_place:
-        return lambda: func(image, OLD, NEW, tolerance=tolerance)
+        return lambda: func(image, old, new, tolerance=tolerance)
     buffer = image.copy()
-    colours = [OLD, NEW]
+    colours = [old, new]
 
     def recolor_in_place() -> Any:
         result = func(buffer, colours[0], colours[1], tolerance=tolerance, out=buffer)
@@ -119,7 +130,7 @@ def copy_call(case: Case) -> Callable[[], Any]:
     numpy.copy reads and writes every byte once, the floor for any technique
     that returns a new image.
     """
-    return call_for(Case(COPY, case.size))
+    return call_for(Case(COPY, case.size, channels=case.channels))
 
 
 def measured_calls(case: Case, *, against_copy: bool = False) -> dict[str, Callable[[], Any]]:
@@ -131,9 +142,10 @@ def measured_calls(case: Case, *, against_copy: bool = False) -> dict[str, Calla
     copies the image, so that the worker reports this machine's copy
     bandwidth beside the yardstick's.
     """
-    image = image_for(case.size)
+    image = image_for(case.size, case.channels)
     name = COPY if against_copy else yardstick_name(case.technique)
-    yardstick = copy_call(case) if against_copy else yardstick_call(case.technique, image, OLD, NEW)
+    old, new = case.colours
+    yardstick = copy_call(case) if against_copy else yardstick_call(case.technique, image, old, new)
     calls = {"yardstick": yardstick, "case": call_for(case)}
     if moves_memory(name):
         calls["probe"] = bandwidth_probe(image)

@@ -26,6 +26,8 @@ ORIGINAL_SIZE = 998
 SIZES = (256, ORIGINAL_SIZE, 2048, 4096)
 #: A JPEG background is never exactly one colour: the tolerance group.
 JPEG_TOLERANCE = 8
+#: Photos have no alpha: the RGB cases race the sample portrait without it.
+RGB = 3
 #: Interpreted per-pixel loops run only up to this size (seconds per call
 #: beyond it), and always at the original experiment's size.
 LOOP_MAX_SIZE = ORIGINAL_SIZE
@@ -45,7 +47,7 @@ ALL_CORES: Literal["all"] = "all"
 
 _KEY = re.compile(
     r"(?P<size>\d+)x(?P=size)-(?P<technique>[a-z0-9_]+)(?:-tol(?P<tolerance>\d+))?"
-    r"(?:-threads(?P<threads>\d+|all))?(?P<in_place>-inplace)?"
+    r"(?:-threads(?P<threads>\d+|all))?(?P<in_place>-inplace)?(?P<rgb>-rgb)?"
 )
 
 
@@ -58,6 +60,12 @@ class Case:
     tolerance: int = 0
     threads: int | Literal["all"] | None = None  # None: the session's; "all": every core
     in_place: bool = False  # out=image: see call_for
+    channels: int = 4  # 3: the portrait without its alpha (RGB)
+
+    @property
+    def colours(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """OLD and NEW with as many channels as the case's image."""
+        return OLD[: self.channels], NEW[: self.channels]
 
     @property
     def key(self) -> str:
@@ -69,6 +77,8 @@ class Case:
             parts.append(f"threads{self.threads}")
         if self.in_place:
             parts.append("inplace")
+        if self.channels == RGB:
+            parts.append("rgb")
         return "-".join(parts)
 
     @classmethod
@@ -77,13 +87,14 @@ class Case:
 
         Examples
         --------
-        >>> Case.from_key("998x998-numpy_packed-tol8")
-        Case(technique='numpy_packed', size=998, tolerance=8, threads=None, in_place=False)
+        >>> case = Case.from_key("998x998-numpy_packed-tol8-rgb")
+        >>> case.technique, case.size, case.tolerance, case.channels
+        ('numpy_packed', 998, 8, 3)
         """
         match = _KEY.fullmatch(key)
         if match is None:
             raise ValueError(
-                f"a case key is SIZExSIZE-technique[-tolN][-threadsN|-threadsall][-inplace], "
+                "a case key is SIZExSIZE-technique[-tolN][-threadsN|-threadsall][-inplace][-rgb], "
                 f"such as 998x998-numpy_packed, got {key!r}"
             )
         threads = match["threads"]
@@ -93,6 +104,7 @@ class Case:
             int(match["tolerance"] or 0),
             None if threads is None else (ALL_CORES if threads == ALL_CORES else int(threads)),
             bool(match["in_place"]),
+            RGB if match["rgb"] else 4,
         )
         if case.key != key:  # a square size, in the one spelling key gives
             raise ValueError(f"{key!r} is not a case key; the case it reads as is {case.key!r}")
@@ -100,13 +112,14 @@ class Case:
 
     @property
     def group(self) -> str:
+        rgb = " RGB" if self.channels == RGB else ""
         if self.in_place:
             return f"{self.size}x{self.size} in place"
         if self.threads is not None:
             return f"threads {self.size}x{self.size}"
         if self.tolerance:
-            return f"{self.size}x{self.size} tolerance {self.tolerance}"
-        return f"{self.size}x{self.size}"
+            return f"{self.size}x{self.size}{rgb} tolerance {self.tolerance}"
+        return f"{self.size}x{self.size}{rgb}"
 
     @property
     def per_pixel_loop(self) -> bool:
@@ -128,7 +141,7 @@ def runs_at(technique: Technique, size: int) -> bool:
 
 
 def size_cases() -> list[Case]:
-    """Every technique at every size it runs at, then the tolerance group."""
+    """Every technique at every size it runs at, then the tolerance and RGB groups."""
     cases = [
         Case(name, size)
         for size in SIZES
@@ -142,8 +155,20 @@ def size_cases() -> list[Case]:
         for name, technique in TECHNIQUES.items()
         if not technique.per_pixel_loop
     ]
+    cases += rgb_cases(ORIGINAL_SIZE)
     cases += in_place_cases()
     return cases
+
+
+def rgb_cases(size: int) -> list[Case]:
+    """Every vectorised technique on the portrait without its alpha, exact and with the
+    JPEG tolerance: what a photo is."""
+    return [
+        Case(name, size, tolerance, channels=RGB)
+        for tolerance in (0, JPEG_TOLERANCE)
+        for name, technique in TECHNIQUES.items()
+        if not technique.per_pixel_loop
+    ]
 
 
 def in_place_cases() -> list[Case]:
@@ -159,6 +184,8 @@ def reference_cases() -> list[Case]:
     """The numpy.copy reference in every group."""
     return [Case(COPY, size) for size in SIZES] + [
         Case(COPY, ORIGINAL_SIZE, JPEG_TOLERANCE),
+        Case(COPY, ORIGINAL_SIZE, channels=RGB),
+        Case(COPY, ORIGINAL_SIZE, JPEG_TOLERANCE, channels=RGB),
         Case(COPY, ORIGINAL_SIZE, in_place=True),
     ]
 
@@ -183,7 +210,8 @@ def wall_clock_cases() -> list[Case]:
 
 
 def cost_cases() -> list[Case]:
-    """The cases the cost mode counts: the copy reference, every technique, the tolerance group.
+    """The cases the cost mode counts: the copy reference, every technique, the tolerance group,
+    and the RGB groups at the smaller size.
 
     Threads are not a dimension here: the cost mode runs every technique on
     one thread (benchmarks/cost.py says why).
@@ -205,4 +233,5 @@ def cost_cases() -> list[Case]:
         for name, technique in TECHNIQUES.items()
         if not technique.per_pixel_loop
     ]
+    cases += rgb_cases(COST_SIZES[0])
     return cases

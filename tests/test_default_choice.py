@@ -97,13 +97,15 @@ BRANCHES = [
     ("both", (SERIAL, SERIAL, 4), 0, "numba_serial"),
     ("both", (LARGE, LARGE, 4), 0, LARGE_WITH_NUMBA),
     # Last: OpenCV, once used for a range, is imported, which changes the exact branches.
+    # A tolerance or 3 channels: numba's range kernels where they are loaded, else OpenCV.
     *(
-        (state, shape, tolerance, "opencv_native")
+        (state, shape, tolerance, "opencv_native" if state in ("cold", "opencv") else technique)
         for state in ("cold", "opencv", "numba", "both")
-        for shape, tolerance in [
-            ((TINY, TINY, 4), 3),
-            ((LARGE, LARGE, 4), (0, 1, 0, 2)),
-            ((SERIAL, SERIAL, 3), 0),
+        for shape, tolerance, technique in [
+            ((LARGE, LARGE, 4), (0, 1, 0, 2), LARGE_WITH_NUMBA),
+            ((SERIAL, SERIAL, 3), 0, "numba_serial"),
+            ((SERIAL, SERIAL), 2, "numba_serial"),
+            ((TINY, TINY, 4), 3, "opencv_native"),
         ]
     ),
 ]

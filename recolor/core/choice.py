@@ -76,8 +76,10 @@ class RentOrBuy:
         return False
 
 
-# Arrays. With a tolerance, or on 3 channels, the packed-word paths do not
-# apply, and OpenCV's inRange moves the fewest bytes.
+# Arrays. With a tolerance, or on 3 channels, numba's range kernels stream
+# when they are worth loading; without them, OpenCV's inRange moves the fewest
+# bytes. The kernels' figures are those of the exact match, whose saving per
+# pixel is the smaller, so a range never buys them sooner than it should.
 _RANGES = "opencv_native"
 # Exact matches on 1 or 4 channels: numpy_packed, until the image no longer
 # stays in cache between its passes, where opencv_native's single pass wins
@@ -139,13 +141,13 @@ def default_technique(
             exact = False
     if len(shape) < 2:
         return techniques[_EXACT]  # not an image: it refuses it with the contract's error
-    if not exact or (len(shape) == 3 and shape[2] == 3):
-        return techniques[_RANGES]
     pixels = shape[0] * shape[1]
     if pixels >= _COMPILED_MIN_PIXELS and _KERNELS.worth_buying(pixels, count):
         compiled = techniques[_PARALLEL if pixels >= _PARALLEL_MIN_PIXELS else _SERIAL]
         if compiled.available:
             return compiled
+    if not exact or (len(shape) == 3 and shape[2] == 3):
+        return techniques[_RANGES]
     if pixels >= _LARGE_PIXELS and _OPENCV.worth_buying(pixels, count):
         return techniques[_EXACT_LARGE]
     return techniques[_EXACT]

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from recolor.core.packing import packed_words
 from recolor.core.registry import register
+from recolor.core.rows import range_rows
 from recolor.core.threads import cap_numba
 from recolor.core.validation import Request, validate_request
 
@@ -45,8 +46,9 @@ def numba_serial(
 
     Notes
     -----
-    Exact matches on 1 or 4 channels compare one word per pixel; other cases
-    compare channel by channel against the tolerance bounds.
+    Exact matches on 1 or 4 channels compare one word per pixel; a tolerance,
+    or 3 channels, compare rows of bytes against rows of bounds
+    (:mod:`recolor.core.rows`), both as vector code.
     """
     request = validate_request(image, old, new, tolerance, out)
     kernels = _load_kernels("numba_serial")
@@ -54,7 +56,7 @@ def numba_serial(
         request,
         kernels.recolor_words_serial,
         kernels.recolor_words_in_place_serial,
-        kernels.recolor_ranges_serial,
+        kernels.recolor_range_rows_serial,
     )
 
 
@@ -92,7 +94,7 @@ def numba_parallel(
         request,
         kernels.recolor_words_parallel,
         kernels.recolor_words_in_place_parallel,
-        kernels.recolor_ranges_parallel,
+        kernels.recolor_range_rows_parallel,
     )
 
 
@@ -113,12 +115,15 @@ def _run(
         words_kernel(words, old_word, new_word, out.view(words.dtype)[:, :, 0])
     else:
         out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
+        rows = range_rows(request)
         ranges_kernel(
-            request.pixels,
-            np.array(request.lower, dtype=np.uint8),
-            np.array(request.upper, dtype=np.uint8),
-            np.array(request.new, dtype=np.uint8),
-            out,
+            rows.flat,
+            rows.row_stride,
+            rows.lower,
+            rows.span,
+            rows.new,
+            rows.phases,
+            out.reshape(rows.rows.shape),
         )
     return request.finish(out) if target is None else request.written_to_out()
 

@@ -9,10 +9,14 @@ import numpy.typing as npt
 
 from recolor.core.packing import packed_words
 from recolor.core.registry import register
+from recolor.core.rows import RangeRows, range_rows, word_dtype
 from recolor.core.validation import Request, validate_request
 
 __all__ = ["numpy_loop", "numpy_mask", "numpy_packed"]
 
+# The rows numpy_packed's range path works on at a time: its temporaries stay in
+# the CPU's cache between passes.
+_BLOCK_BYTES = 1 << 16
 # Up to this many bytes of pixels (1024 RGBA pixels) numpy_packed writes a new
 # image by a masked assignment: fewer numpy calls than its branch-free passes,
 # which win on larger images.
@@ -90,8 +94,9 @@ def numpy_packed(
     The colours are turned into words through the same view as the pixels,
     so byte order never matters. The word view needs each pixel's channels to
     be adjacent in memory; when they are not, the pixels are copied once into
-    a contiguous buffer. A tolerance, or 3 channels (no 24-bit word), take the
-    slower path of :func:`numpy_mask`, which gives the same result.
+    a contiguous buffer. A tolerance, or 3 channels (no 24-bit word), compare
+    rows of bytes against rows of bounds (:mod:`recolor.core.rows`), a block of
+    rows at a time so that numpy's passes stay in the cache.
     """
     request = validate_request(image, old, new, tolerance, out)
     colour_words, pixels = request.words, request.pixels
@@ -112,10 +117,11 @@ def numpy_packed(
         out_words[np.equal(out_words, old_word)] = new_word
         return request.out
     packed = packed_words(request)
-    if packed is None:
-        return request.finish(_mask_recolor(request))
-    words, old_word, new_word = packed
     target = None if request.out is None else request.out_pixels()
+    if packed is None:
+        result = _recolor_range_rows(range_rows(request), target)
+        return request.finish(result) if target is None else request.written_to_out()
+    words, old_word, new_word = packed
     # out = words ^ (match * (old ^ new)): four passes that numpy runs as
     # SIMD loops, where np.where or a masked assignment branch on every pixel
     # and are several times slower. The match is widened to a word
@@ -130,6 +136,66 @@ def numpy_packed(
         return request.finish(flips.view(np.uint8))
     np.bitwise_xor(flips, words, out=target.view(words.dtype))
     return request.written_to_out()
+
+
+def _recolor_range_rows(
+    rows: RangeRows, target: npt.NDArray[np.uint8] | None
+) -> npt.NDArray[np.uint8]:
+    """Recolour rows of bytes against rows of bounds (:mod:`recolor.core.rows`), into target.
+
+    A block of rows at a time, small enough that its temporaries stay in the
+    CPU's cache between numpy's passes: the pixels are read from memory once
+    and the result written once, as by a copy. Each pass is a SIMD loop:
+    wrap-around subtract, compare, the pixel's verdict from its bytes, and the
+    select ``out = pixels ^ ((pixels ^ new) & match)``, where numpy's
+    ``where`` and masked assignment branch on every element.
+    """
+    height, row_bytes = rows.rows.shape
+    out = np.empty((height, row_bytes), np.uint8) if target is None else target
+    out = out.reshape(height, row_bytes)
+    step = max(1, _BLOCK_BYTES // row_bytes)
+    scratch = np.empty((min(step, height), row_bytes), np.uint8)
+    verdicts = np.empty((min(step, height), row_bytes + 4), np.uint8)  # two zeros either side
+    verdicts[:, :2] = verdicts[:, -2:] = 0
+    word = word_dtype(rows.channels)
+    for start in range(0, height, step):
+        pixels = rows.rows[start : start + step]
+        count = pixels.shape[0]
+        work = scratch[:count]
+        # Words start at the row's start (aligned); three channels' verdicts need the zeros.
+        out_of_range = verdicts[:count, :row_bytes] if word is not None else verdicts[:count, 2:-2]
+        np.subtract(pixels, rows.lower, out=work)  # wraps below lower
+        np.greater(work, rows.span, out=out_of_range.view(np.bool_))  # 1 where out of range
+        if word is not None:
+            # A pixel matches when none of its bytes is out: its word is 0.
+            match = np.equal(out_of_range.view(word), 0).view(np.uint8).astype(word)
+            np.negative(match, out=match)  # 1 -> all ones
+            mask = match.view(np.uint8)
+        else:
+            mask = _three_channel_mask(verdicts[:count], rows.phases, row_bytes)
+        np.bitwise_xor(pixels, rows.new, out=work)
+        np.bitwise_and(work, mask, out=work)
+        np.bitwise_xor(pixels, work, out=out[start : start + count])
+    return out
+
+
+def _three_channel_mask(
+    verdicts: npt.NDArray[np.uint8], phases: npt.NDArray[np.uint8], row_bytes: int
+) -> npt.NDArray[np.uint8]:
+    """255 on every byte of a pixel whose three bytes are all in range, else 0.
+
+    ``verdicts`` holds each byte's 1 (out of range) with two zeros either
+    side; byte i is channel k of its pixel where ``phases[k, i]`` is 255, and
+    that pixel's bytes are i - k .. i - k + 2.
+    """
+    np.negative(verdicts, out=verdicts)  # 1 -> 255
+    window = verdicts[:, :-2] | verdicts[:, 1:-1]  # bytes j, j+1 (from j = -2)
+    window |= verdicts[:, 2:]  # and j+2: window[:, j + 2] covers the pixel starting at j
+    out: npt.NDArray[np.uint8] = phases[0] & window[:, 2 : 2 + row_bytes]
+    out |= phases[1] & window[:, 1 : 1 + row_bytes]
+    out |= phases[2] & window[:, :row_bytes]
+    np.bitwise_not(out, out=out)
+    return out
 
 
 def _mask_recolor(request: Request) -> npt.NDArray[np.uint8]:

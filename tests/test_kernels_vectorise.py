@@ -1,0 +1,76 @@
+"""The range kernels are vector code on every CPU numba compiles for: the machine code says so.
+
+A kernel that compares bytes one at a time is correct and several times
+slower; only the machine code tells the two apart. Each kernel is compiled
+in a fresh process for a named CPU (``NUMBA_CPU_NAME``, with an empty cache
+so that nothing compiled for this host is loaded) and its assembly must hold
+the three steps as vector instructions: the wrap-around subtraction, the
+unsigned compare, and the select.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numba")
+
+#: The CPUs of the machines the suite runs on: AVX-512 (Intel), AVX2 (AMD Zen 3, and the
+#: Haswell that valgrind presents).
+CPUS = {
+    "skylake-avx512": "AVX-512",
+    "znver3": "AVX2",
+    "haswell": "AVX2",
+}
+
+_COMPILE = """
+import json, re, sys
+import numpy as np
+import recolor
+from recolor.techniques import _numba_kernels as kernels
+for channels in (1, 3, 4):
+    image = np.zeros((8, 64, channels), np.uint8)
+    recolor.numba_serial(image, (0,) * channels, (1,) * channels, tolerance=3)
+    recolor.numba_parallel(image, (0,) * channels, (1,) * channels, tolerance=3)
+found = {}
+for name in ("recolor_range_rows_serial", "recolor_range_rows_parallel"):
+    (asm,) = getattr(kernels, name).inspect_asm().values()
+    found[name] = sorted(set(re.findall(r"^\\s+(v[a-z0-9]+)\\s+[^\\n]*%[xyz]mm", asm, re.M)))
+    found[name + " zmm"] = "%zmm" in asm or "%k1" in asm
+print(json.dumps(found))
+"""
+
+SUBTRACT = {"vpsubb"}
+#: AVX-512 compares bytes as unsigned into a mask register; AVX2 has no unsigned byte
+#: compare and uses min/max with an equality compare.
+COMPARE = {"vpcmpub", "vpcmpnleub", "vpcmpleub", "vpcmpltub", "vpminub", "vpmaxub", "vpcmpeqb"}
+SELECT = {"vpblendvb", "vpblendmb", "vmovdqu8", "vpternlogq", "vpternlogd", "vpand", "vpandn"}
+
+
+@pytest.mark.parametrize("cpu", sorted(CPUS))
+def test_the_range_kernels_compare_and_select_bytes_in_vectors(cpu: str, tmp_path: Path) -> None:
+    # An empty feature list means the named CPU's own features; without it, numba would
+    # add this host's, and on an AVX-512 host every "AVX2" kernel would use AVX-512.
+    environment = {
+        **os.environ,
+        "NUMBA_CPU_NAME": cpu,
+        "NUMBA_CPU_FEATURES": "",
+        "NUMBA_CACHE_DIR": str(tmp_path),
+    }
+    ran = subprocess.run(
+        [sys.executable, "-c", _COMPILE], capture_output=True, text=True, env=environment
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout.splitlines()[-1])
+    for kernel in ("recolor_range_rows_serial", "recolor_range_rows_parallel"):
+        used = set(found[kernel])
+        level = CPUS[cpu]
+        assert found[kernel + " zmm"] == (level == "AVX-512"), f"{kernel} for {cpu}: not {level}"
+        assert used & SUBTRACT, f"{kernel} for {cpu} ({level}): no vector subtract in {used}"
+        assert used & COMPARE, f"{kernel} for {cpu} ({level}): no vector byte compare in {used}"
+        assert used & SELECT, f"{kernel} for {cpu} ({level}): no vector select in {used}"
