@@ -21,9 +21,11 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "performance_tables",
+    "performance_charts",
+    "front_page",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_generated"]
 myst_heading_anchors = 3
 # A link to a page or heading that does not exist is a warning (MyST's xref_missing),
 # and the build runs with -W: a broken internal link fails it.
@@ -39,4 +41,6 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
+# A page without sub-pages has no section navigation to show.
+html_sidebars = {"install": []}
 html_static_path: list[str] = []

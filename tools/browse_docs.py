@@ -16,8 +16,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: The front page, the suite's how-to and the API reference.
-PAGES = ("index.html", "benchmarks/howto.html", "api.html")
+#: The front page, install, performance, the suite's how-to and history, the API reference.
+PAGES = (
+    "index.html",
+    "install.html",
+    "performance.html",
+    "benchmarks/howto.html",
+    "benchmarks/history.html",
+    "api.html",
+)
 _CONSOLE = re.compile(r":CONSOLE[^\]]*\] (.*)")
 _PROBLEM = re.compile(r"uncaught|error|failed to load|not found", re.IGNORECASE)
 
