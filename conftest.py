@@ -14,6 +14,7 @@ import recolor
 #: it say so as skips. tests/test_optional_extras.py keeps this table whole.
 MODULES_NEEDING = {
     "numba": ["recolor/techniques/_numba_kernels.py"],
+    "distributed": ["tests/dask_faults.py"],
 }
 
 collect_ignore = [

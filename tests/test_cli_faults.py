@@ -179,6 +179,36 @@ def test_a_burst_of_signals_leaves_no_temporary_file_and_one_line(
             assert process.returncode in (expected, -burst[0]), (trial, process.returncode, err)
 
 
+STOP_THEN_A_LATE_SIGINT = """
+import os, signal, time
+from recolor.cli.signals import Stopped, stopping_signals_raise
+with stopping_signals_raise():
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        while True:
+            time.sleep(0.01)
+    except Stopped:
+        pass
+os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C pressed again as the process ends
+time.sleep(0.05)
+print("ended")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_signal_after_the_stop_finds_the_process_still_ignoring_it() -> None:
+    # The burst above, made deterministic: the late signal lands after the block ends.
+    ended = subprocess.run(
+        [sys.executable, "-c", STOP_THEN_A_LATE_SIGINT],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert (ended.returncode, ended.stdout.strip()) == (0, "ended"), ended.stderr
+
+
 # -------------------------------------------------------------- encoder limits
 
 

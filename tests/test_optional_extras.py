@@ -1,7 +1,7 @@
 """Nothing that pytest collects imports an optional extra that is not installed.
 
-``--doctest-modules`` imports every module under ``recolor/`` and
-``benchmarks/``, so a module that imports numba at its top stops the whole
+``--doctest-modules`` imports every module under the test paths
+(``recolor/``, ``benchmarks/``, ``tests/``, ``tools/``), so a module that imports numba at its top stops the whole
 run where numba is missing. conftest.py leaves such modules out by the table
 ``MODULES_NEEDING``; these tests keep that table whole. ``.ci/run`` proves the
 rest by running the README's test command once more without numba.
@@ -63,7 +63,9 @@ def _top_level_imports(path: Path) -> set[str]:
 
 COLLECTED = sorted(
     path.relative_to(ROOT).as_posix()
-    for folder in ("recolor", "benchmarks")
+    for folder in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"
+    ]["testpaths"]
     for path in (ROOT / folder).rglob("*.py")
 )
 

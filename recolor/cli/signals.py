@@ -8,7 +8,9 @@ they raise :class:`Stopped` instead.
 Only the first of them does: the process is stopping, and a second signal
 (a burst of SIGTERMs, Ctrl-C pressed again) raised inside a ``finally``
 would cut the cleanup short and leave the temporary file. From the first
-one on, SIGINT, SIGTERM and SIGHUP are ignored until the block ends.
+one on, SIGINT, SIGTERM and SIGHUP are ignored, and stay ignored after the
+block: a late one would otherwise arrive in the interpreter's shutdown (its
+wait for threads), past every handler, and print a traceback.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def stopping_signals_raise() -> Iterator[None]:
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # no stop signal came
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _ignore_more() -> None:
