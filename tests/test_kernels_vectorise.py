@@ -50,6 +50,9 @@ SUBTRACT = {"vpsubb"}
 #: compare and uses min/max with an equality compare.
 COMPARE = {"vpcmpub", "vpcmpnleub", "vpcmpleub", "vpcmpltub", "vpminub", "vpmaxub", "vpcmpeqb"}
 SELECT = {"vpblendvb", "vpblendmb", "vmovdqu8", "vpternlogq", "vpternlogd", "vpand", "vpandn"}
+#: Only the 3-channel loop moves bytes across lanes: it reads pixels of three bytes, which
+#: a vector loop gathers and scatters with byte shuffles (a scalar loop has none).
+SHUFFLE = {"vpshufb", "vpermb", "vpermt2b", "vpermi2b"}
 
 
 @pytest.mark.parametrize("cpu", sorted(CPUS))
@@ -74,3 +77,4 @@ def test_the_range_kernels_compare_and_select_bytes_in_vectors(cpu: str, tmp_pat
         assert used & SUBTRACT, f"{kernel} for {cpu} ({level}): no vector subtract in {used}"
         assert used & COMPARE, f"{kernel} for {cpu} ({level}): no vector byte compare in {used}"
         assert used & SELECT, f"{kernel} for {cpu} ({level}): no vector select in {used}"
+        assert used & SHUFFLE, f"{kernel} for {cpu} ({level}): 3 channels not vectorised: {used}"

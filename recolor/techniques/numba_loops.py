@@ -122,7 +122,7 @@ def _run(
             rows.lower,
             rows.span,
             rows.new,
-            rows.phases,
+            rows.channels,
             out.reshape(rows.rows.shape),
         )
     return request.finish(out) if target is None else request.written_to_out()
