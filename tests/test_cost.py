@@ -297,16 +297,19 @@ def test_compare_with_a_git_ref_judges_without_a_baseline(
 def test_another_environment_is_counted_beside_this_one_and_named(
     cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    import numpy as np
+
     from tests.test_gate import another_python
 
-    python = another_python(tmp_path / "other-env")
+    other_numpy = f"{np.__version__}+other"
+    python = another_python(tmp_path / "other-env", numpy_version=other_numpy)
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=1.10")  # this interpreter's side only
     slowed = _run(cost_dir, "--recolor-cost", f"--recolor-compare-env={python}")
     slowed.assert_outcomes(failed=1)
     slowed.stdout.fnmatch_lines(
         [
             f"*judged against this tree under {python}, threshold 3%; there: *",
-            "1.* times here than with the other interpreter; nothing it depends on differs *",
+            f"1.* times with numpy {np.__version__} than with {other_numpy}*",
             f"numpy_packed at 64x64-numpy_packed costs more: * against the environment of "
             f"{python}'s *",
         ]

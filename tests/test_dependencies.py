@@ -84,6 +84,16 @@ def test_two_environments_side_by_side_say_what_changed_for_the_case() -> None:
     )
 
 
+def test_a_case_whose_libraries_are_the_same_on_both_sides_is_withheld_not_failed() -> None:
+    same = dependencies.Environments(HERE, THERE, ("python", "numpy"))
+    assert same.withheld(1.10) == (
+        "1.10 times here than with the other interpreter; nothing it depends on differs "
+        "(python, numpy): the same code and libraries on both sides, so the difference is the "
+        "two environments' processes, not an upgrade; not judged"
+    )
+    assert dependencies.Environments(HERE, THERE, ("numpy", "opencv")).withheld(1.10) is None
+
+
 def _pins() -> dict[str, str]:
     """The lock's versions, by the name the versions tables give each package."""
     names = {"numpy": "numpy", "opencv-python": "opencv", "pillow": "pillow", "numba": "numba"}

@@ -775,9 +775,10 @@ def test_a_ref_whose_techniques_take_no_out_is_recognised(tmp_path: Path) -> Non
 # ----------------------------------------------------- against another environment
 
 
-def another_python(folder: Path) -> Path:
+def another_python(folder: Path, *, numpy_version: str | None = None) -> Path:
     """A second virtual environment that sees this one's packages (a .pth file): a real other
-    interpreter, with the same versions, so that what differs is only what a test makes differ."""
+    interpreter, with the same versions, so that what differs is only what a test makes differ:
+    ``numpy_version``, what numpy says its version is there."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
     python = folder / "bin" / "python"
     site = subprocess.run(
@@ -786,26 +787,47 @@ def another_python(folder: Path) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    ours = [path for path in sys.path if path.endswith("site-packages")]
-    (Path(site) / "ours.pth").write_text("\n".join(ours) + "\n")
+    lines = [path for path in sys.path if path.endswith("site-packages")]
+    if numpy_version is not None:  # a .pth file runs its lines that start with "import"
+        lines.append(f"import numpy; numpy.__version__ = {numpy_version!r}")
+    (Path(site) / "ours.pth").write_text("\n".join(lines) + "\n")
     return python
 
 
 def test_another_environment_is_measured_beside_this_one_and_named(
     bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    python = another_python(tmp_path / "other-env")
+    other_numpy = f"{VERSIONS['numpy']}+other"
+    python = another_python(tmp_path / "other-env", numpy_version=other_numpy)
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")  # this interpreter's side only
     result = _run(bench_dir, f"--recolor-compare-env={python}")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             f"recolor benchmarks: gate against this tree under {python}, measured side by side, "
-            f"threshold 1.1; there: recolor *, numpy {VERSIONS['numpy']}, *",
+            f"threshold 1.1; there: recolor *, numpy {other_numpy}, *",
             f"numpy_packed at 256x256-numpy_packed got slower: 6x its copy yardstick, against 2x "
             f"in the environment of {python}, 3.00 times, above the threshold of 1.10 (10 fresh "
-            "processes, p = *): 3.00 times here than with the other interpreter; nothing it "
-            "depends on differs (python, numpy)",
+            f"processes, p = *): 3.00 times with numpy {VERSIONS['numpy']} than with "
+            f"{other_numpy}",
+        ]
+    )
+
+
+def test_another_environment_that_differs_in_nothing_the_case_uses_cannot_fail_it(
+    bench_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Same versions of all it uses on both sides: a difference is the processes', not the code's.
+    python = another_python(tmp_path / "other-env")
+    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
+    result = _run(bench_dir, f"--recolor-compare-env={python}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "recolor: NOT JUDGED (1): 256x256-numpy_packed: 3.00 times here than with the other "
+            "interpreter; nothing it depends on differs (python, numpy): the same code and "
+            "libraries on both sides, so the difference is the two environments' processes, "
+            "not an upgrade; not judged",
         ]
     )
 

@@ -92,6 +92,20 @@ class Environments:
         )
         return f"{change:.2f} times with {here} than with {there}"
 
+    def withheld(self, change: float) -> str | None:
+        """Why a case that differs is not failed: nothing it depends on differs; else None.
+
+        Two environments differ in the packages the case does not use, and their
+        processes in where memory and threads land; the case's code and libraries
+        are the same on both sides, so a difference is not the upgrade's doing.
+        """
+        if self.changed():
+            return None
+        return (
+            f"{self.describe_change(change)}: the same code and libraries on both sides, so "
+            "the difference is the two environments' processes, not an upgrade; not judged"
+        )
+
     def describe_both(self) -> str:
         return "; ".join(
             f"{name} {self.here.get(name)} here, {self.there.get(name)} there"

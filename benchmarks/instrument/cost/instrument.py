@@ -245,6 +245,9 @@ class CostRunner:
                 versions, there, cost_gate.depends_on(suite.facts(case))
             )
             change = verdict.change or 1.0
+            withheld = environments.withheld(change)
+            if verdict.status is Status.FAILED and withheld is not None:
+                return dataclasses.replace(verdict, status=Status.NOT_JUDGED, reason=withheld)
             return dataclasses.replace(verdict, reason=environments.describe_change(change))
         if config.compare:
             if counted.reference is None:

@@ -221,7 +221,11 @@ class Race:
         verdict = decision.comparison_verdict(comparison)
         if interpreter is None or verdict.status is Status.NOT_JUDGED:
             return verdict
-        said = session.environments(case).describe_change(comparison.change)
+        environments = session.environments(case)
+        withheld = environments.withheld(comparison.change)
+        if verdict.failed and withheld is not None:
+            return dataclasses.replace(verdict, status=Status.NOT_JUDGED, reason=withheld)
+        said = environments.describe_change(comparison.change)
         reason = f"{verdict.reason}: {said}" if verdict.failed else verdict.reason
         return dataclasses.replace(verdict, reason=reason, note=f"{said}")
 
