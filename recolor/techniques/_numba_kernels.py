@@ -192,11 +192,11 @@ def recolor_range_rows_serial(
     flat: Array, row_stride: int, lower: Array, span: Array, new: Array, channels: int, out: Array
 ) -> None:
     n = lower.shape[0]
-    scratch = _scratch(n)
     if channels == 4:
+        scratch = _scratch(n)
         for row in range(out.shape[0]):
             pixels = flat[row * row_stride : row * row_stride + n]
-            _range_row_4(pixels, lower, span, new, out[row], scratch[: n // 4])
+            _range_row_4(pixels, lower, span, new, out[row], scratch)
     elif channels == 3:
         for row in range(out.shape[0]):
             pixels = flat[row * row_stride : row * row_stride + n]
@@ -215,7 +215,7 @@ def recolor_range_rows_parallel(
     if channels == 4:
         for row in numba.prange(out.shape[0]):
             pixels = flat[row * row_stride : row * row_stride + n]
-            _range_row_4(pixels, lower, span, new, out[row], _scratch(n)[: n // 4])
+            _range_row_4(pixels, lower, span, new, out[row], _scratch(n))
     elif channels == 3:
         for row in numba.prange(out.shape[0]):
             pixels = flat[row * row_stride : row * row_stride + n]
