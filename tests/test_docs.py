@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import shlex
 import shutil
@@ -210,15 +209,12 @@ def _shallow() -> bool:
 
 def _skip_without_every_pinned_distribution() -> None:
     """tools.pin_constraints pins from an environment with every extra, and says so."""
-    from tools.pin_constraints import PINNED
+    from tools.pin_constraints import PINNED, installed
 
-    for name in PINNED:
-        try:
-            importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pytest.skip(
-                f'pins every extra, and {name} is missing: pip install -e ".[bench,cost,numba]"'
-            )
+    try:
+        installed(PINNED)
+    except SystemExit as missing:  # its own message names the package and the install
+        pytest.skip(str(missing))
 
 
 def _check_python(argv: list[str], tmp_path: Path) -> None:

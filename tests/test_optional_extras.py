@@ -1,8 +1,8 @@
 """Nothing that pytest collects imports an optional extra that is not installed.
 
 ``--doctest-modules`` imports every module under the test paths
-(``recolor/``, ``benchmarks/``, ``tests/``, ``tools/``), so a module that imports numba at its top stops the whole
-run where numba is missing. conftest.py leaves such modules out by the table
+(``recolor/``, ``benchmarks/``, ``tests/``, ``tools/``), so a module that
+imports numba at its top stops the whole run where numba is missing. conftest.py leaves such modules out by the table
 ``MODULES_NEEDING``; these tests keep that table whole. ``.ci/run`` proves the
 rest by running the README's test command once more without numba.
 """
@@ -23,14 +23,14 @@ else:  # pragma: no cover - Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 #: Extras for running the project's own tools, not features of recolor.
 TOOL_EXTRAS = {"test", "bench", "lint"}
 
 
 def _optional_packages() -> set[str]:
     """The import names of the packages that only recolor's feature extras install."""
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    extras = pyproject["project"]["optional-dependencies"]
+    extras = PYPROJECT["project"]["optional-dependencies"]
     packages = set()
     for extra, requirements in extras.items():
         if extra in TOOL_EXTRAS:
@@ -63,9 +63,7 @@ def _top_level_imports(path: Path) -> set[str]:
 
 COLLECTED = sorted(
     path.relative_to(ROOT).as_posix()
-    for folder in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"][
-        "ini_options"
-    ]["testpaths"]
+    for folder in PYPROJECT["tool"]["pytest"]["ini_options"]["testpaths"]
     for path in (ROOT / folder).rglob("*.py")
 )
 
