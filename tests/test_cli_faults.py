@@ -209,6 +209,43 @@ def test_a_signal_after_the_stop_finds_the_process_still_ignoring_it() -> None:
     assert (ended.returncode, ended.stdout.strip()) == (0, "ended"), ended.stderr
 
 
+SIGNAL_AS_THE_HANDLERS_ARE_SET = """
+import contextlib, signal, sys
+import recolor.cli
+from recolor.cli import signals
+
+@contextlib.contextmanager
+def signalled_on_entry():
+    with signals.stopping_signals_raise():
+        signal.raise_signal(signal.SIG{name})  # handlers set, main's own code not yet begun
+        yield
+
+recolor.cli.stopping_signals_raise = signalled_on_entry
+sys.exit(recolor.cli.main(["--version"]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(("name", "status"), [("HUP", 129), ("TERM", 143), ("INT", 130)])
+def test_a_signal_as_the_handlers_are_set_is_one_line_and_its_status(
+    name: str, status: int
+) -> None:
+    # The moment the signal tests above hit only by chance (a signal sent as soon as the
+    # handlers show in /proc), made deterministic.
+    ended = subprocess.run(
+        [sys.executable, "-c", SIGNAL_AS_THE_HANDLERS_ARE_SET.replace("{name}", name)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert (ended.returncode, _lines(ended.stderr)) == (
+        status,
+        ["recolor: interrupted" if name == "INT" else f"recolor: stopped by SIG{name}"],
+    ), ended.stderr
+
+
 # -------------------------------------------------------------- encoder limits
 
 

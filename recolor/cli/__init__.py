@@ -27,31 +27,38 @@ __all__ = ["main", "parse_color"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    with stopping_signals_raise():
-        try:
-            from recolor.cli import parser  # the heavy imports, with Ctrl-C handled
+    # The stop is caught outside the block: a signal that lands as its handlers are set,
+    # or while an error below is being reported, is still one line and its status.
+    try:
+        with stopping_signals_raise():
+            return _run(argv)
+    except (KeyboardInterrupt, Stopped) as stop:
+        return _stopped(stop)
 
-            return parser.run(argv)
-        except (KeyboardInterrupt, Stopped) as stop:
-            return _stopped(stop)
-        except BrokenPipeError:
-            # Nothing more can reach stdout; keep Python from failing to flush it at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return _fail("recolor: error: the output was closed before the end (broken pipe)", 1)
-        except RecolorError as error:
-            from recolor.cli.options import described
 
-            # 2 for a command line that cannot be right (UsageError), as argparse's own.
-            return _fail(f"recolor: error: {described(error)}", getattr(error, "exit_status", 1))
-        except OSError as error:
-            # What the commands did not foresee about a file: still one line.
-            return _fail(f"recolor: error: {error}", 1)
-        except Exception as error:
-            # A signal raised inside an import or a class body arrives wrapped.
-            cause = _stop_behind(error)
-            if cause is None:
-                raise
-            return _stopped(cause)
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        from recolor.cli import parser  # the heavy imports, with Ctrl-C handled
+
+        return parser.run(argv)
+    except BrokenPipeError:
+        # Nothing more can reach stdout; keep Python from failing to flush it at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail("recolor: error: the output was closed before the end (broken pipe)", 1)
+    except RecolorError as error:
+        from recolor.cli.options import described
+
+        # 2 for a command line that cannot be right (UsageError), as argparse's own.
+        return _fail(f"recolor: error: {described(error)}", getattr(error, "exit_status", 1))
+    except OSError as error:
+        # What the commands did not foresee about a file: still one line.
+        return _fail(f"recolor: error: {error}", 1)
+    except Exception as error:
+        # A signal raised inside an import or a class body arrives wrapped.
+        cause = _stop_behind(error)
+        if cause is None:
+            raise
+        return _stopped(cause)
 
 
 def _stop_behind(error: BaseException) -> KeyboardInterrupt | Stopped | None:
