@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -38,11 +39,28 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+#: A test still running after this long is stopped, every thread's stack printed, and
+#: the run goes on (pytest-timeout's "thread" method ends even a test stuck in C code; under
+#: pytest-xdist a new worker takes over). A hang is then a failure that names the test and
+#: where it stood, not a CI run that never ends. The slowest test takes under a minute alone.
+HANG_SECONDS = 600
+
+#: The benchmarks time themselves with their own limits; this guard is for the tests.
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (-n), the tests that time with the real clock share one worker,
-    so that no two of them ever run at once (``--dist loadgroup``)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
+    so that no two of them ever run at once (``--dist loadgroup``); every test but the
+    benchmarks is ended if it hangs (pytest-timeout, from the test extra)."""
+    xdist = config.pluginmanager.hasplugin("xdist")
+    timeout = config.pluginmanager.hasplugin("timeout")
     for item in items:
-        if item.get_closest_marker("real_timing") is not None:
+        if xdist and item.get_closest_marker("real_timing") is not None:
             item.add_marker(pytest.mark.xdist_group("real_timing"))
+        if (
+            timeout
+            and item.get_closest_marker("timeout") is None
+            and BENCHMARKS not in item.path.parents
+        ):
+            item.add_marker(pytest.mark.timeout(HANG_SECONDS, method="thread"))
