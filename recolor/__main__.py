@@ -2,6 +2,6 @@
 
 import sys
 
-from recolor.cli import main
+from recolor.cli import command
 
-sys.exit(main())
+sys.exit(command())

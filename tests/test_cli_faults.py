@@ -182,7 +182,7 @@ def test_a_burst_of_signals_leaves_no_temporary_file_and_one_line(
 STOP_THEN_A_LATE_SIGINT = """
 import os, signal, time
 from recolor.cli.signals import Stopped, stopping_signals_raise
-with stopping_signals_raise():
+with stopping_signals_raise(process_ends=True):
     try:
         os.kill(os.getpid(), signal.SIGTERM)
         while True:
@@ -215,19 +215,27 @@ import recolor.cli
 from recolor.cli import signals
 
 @contextlib.contextmanager
-def signalled_on_entry():
-    with signals.stopping_signals_raise():
+def signalled_on_entry(**options):
+    with signals.stopping_signals_raise(**options):
         signal.raise_signal(signal.SIG{name})  # handlers set, main's own code not yet begun
         yield
 
 recolor.cli.stopping_signals_raise = signalled_on_entry
-sys.exit(recolor.cli.main(["--version"]))
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+def callers(number, frame):
+    pass
+for number in STOPPING:
+    signal.signal(number, callers)
+status = recolor.cli.main(["--version"])
+# main() called in a program that goes on: that program's handlers are back.
+print(all(signal.getsignal(number) is callers for number in STOPPING))
+sys.exit(status)
 """
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize(("name", "status"), [("HUP", 129), ("TERM", 143), ("INT", 130)])
-def test_a_signal_as_the_handlers_are_set_is_one_line_and_its_status(
+def test_a_signal_as_the_handlers_are_set_is_one_line_and_gives_the_handlers_back(
     name: str, status: int
 ) -> None:
     # The moment the signal tests above hit only by chance (a signal sent as soon as the
@@ -240,9 +248,10 @@ def test_a_signal_as_the_handlers_are_set_is_one_line_and_its_status(
         timeout=60,
         check=False,
     )
-    assert (ended.returncode, _lines(ended.stderr)) == (
+    assert (ended.returncode, _lines(ended.stderr), ended.stdout) == (
         status,
         ["recolor: interrupted" if name == "INT" else f"recolor: stopped by SIG{name}"],
+        "True\n",
     ), ended.stderr
 
 

@@ -22,15 +22,28 @@ from recolor.cli.signals import Stopped, stopping_signals_raise
 from recolor.errors import RecolorError
 from recolor.files.display import shown
 
-__all__ = ["main", "parse_color"]
+__all__ = ["command", "main", "parse_color"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    The caller's signal handlers are back when it returns.
+    """
+    return _main(argv, process_ends=False)
+
+
+def command() -> int:
+    """The ``recolor`` process (its console script, ``python -m recolor``): :func:`main` on
+    ``sys.argv``, after which the process exits, a late stop signal ignored."""
+    return _main(None, process_ends=True)
+
+
+def _main(argv: Sequence[str] | None, *, process_ends: bool) -> int:
     # The stop is caught outside the block: a signal that lands as its handlers are set,
     # or while an error below is being reported, is still one line and its status.
     try:
-        with stopping_signals_raise():
+        with stopping_signals_raise(process_ends=process_ends):
             return _run(argv)
     except (KeyboardInterrupt, Stopped) as stop:
         return _stopped(stop)
@@ -82,4 +95,4 @@ def _fail(message: str, status: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command())

@@ -8,9 +8,11 @@ they raise :class:`Stopped` instead.
 Only the first of them does: the process is stopping, and a second signal
 (a burst of SIGTERMs, Ctrl-C pressed again) raised inside a ``finally``
 would cut the cleanup short and leave the temporary file. From the first
-one on, SIGINT, SIGTERM and SIGHUP are ignored, and stay ignored after the
-block: a late one would otherwise arrive in the interpreter's shutdown (its
-wait for threads), past every handler, and print a traceback.
+one on, SIGINT, SIGTERM and SIGHUP are ignored to the end of the block.
+After it, the caller's handlers are back, but for the ``recolor`` process
+itself (``process_ends``): there they stay ignored, since a late one would
+arrive in the interpreter's shutdown (its wait for threads), past every
+handler, and print a traceback.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ class Stopped(BaseException):  # like KeyboardInterrupt, not an error
 
 
 @contextlib.contextmanager
-def stopping_signals_raise() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread."""
+def stopping_signals_raise(*, process_ends: bool = False) -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread.
+
+    ``process_ends``: the process exits right after the block, so once a stop
+    signal came, the stopping signals stay ignored rather than get the
+    caller's handlers back.
+    """
     previous = {number: signal.getsignal(number) for number in _STOPPING}
     for number in _SIGNALS:
         signal.signal(number, _raise_stopped)
@@ -48,7 +55,8 @@ def stopping_signals_raise() -> Iterator[None]:
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # no stop signal came
+        stopped = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        if not (stopped and process_ends):
             for number, handler in previous.items():
                 signal.signal(number, handler)
 
