@@ -127,10 +127,16 @@ def test_the_docs_build_without_a_warning(tmp_path: Path) -> None:
     assert (tmp_path / "api.html").exists()
 
 
-@pytest.mark.parametrize(
-    "broken", ["{doc}`no-such-page`", "[a heading](#no-such-heading)", "[a page](nowhere.md)"]
-)
-def test_a_broken_internal_link_fails_the_build(tmp_path: Path, broken: str) -> None:
+#: Broken internal links, each with the target its warning names.
+BROKEN_LINKS = {
+    "{doc}`no-such-page`": "no-such-page",
+    "[a heading](#no-such-heading)": "no-such-heading",
+    "[a page](nowhere.md)": "nowhere.md",
+}
+
+
+def test_every_broken_internal_link_fails_the_build(tmp_path: Path) -> None:
+    """One build with all of them (a build takes seconds): each must be warned of, by line."""
     docs = tmp_path / "docs"
     shutil.copytree(DOCS, docs, ignore=shutil.ignore_patterns("_build"))
     # What the pages read from outside docs/: the changelog, and the baselines' figures.
@@ -139,7 +145,10 @@ def test_a_broken_internal_link_fails_the_build(tmp_path: Path, broken: str) -> 
     for baseline in ("baseline.json", "cost_baseline.json"):
         shutil.copy(ROOT / "benchmarks" / baseline, tmp_path / "benchmarks" / baseline)
     page = docs / "user" / "library.md"
-    page.write_text(page.read_text(encoding="utf-8") + f"\nSee {broken}.\n", encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    first_line = text.count("\n") + 2
+    added = "".join(f"\nSee {broken}.\n" for broken in BROKEN_LINKS)
+    page.write_text(text + added, encoding="utf-8")
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     built = subprocess.run(
         [*SPHINX, str(docs), str(tmp_path / "html")],
@@ -149,7 +158,13 @@ def test_a_broken_internal_link_fails_the_build(tmp_path: Path, broken: str) -> 
         env=environment,
     )
     assert built.returncode != 0
-    assert "library.md" in built.stderr
+    warned = {
+        target: [line for line in built.stderr.splitlines() if f"'{target}'" in line]
+        for target in BROKEN_LINKS.values()
+    }
+    for index, (target, lines) in enumerate(warned.items()):
+        assert len(lines) == 1, (target, built.stderr)
+        assert f"library.md:{first_line + 2 * index}: WARNING" in lines[0], lines[0]
 
 
 SHELLS = ("", "console", "shell", "bash")
