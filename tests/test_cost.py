@@ -13,7 +13,7 @@ from benchmarks import adapter as suite_adapter
 from benchmarks.calls import SLOWDOWN_ENV_VAR
 from benchmarks.cases import Case
 from benchmarks.instrument.config import Config
-from benchmarks.instrument.cost import callgrind
+from benchmarks.instrument.cost import attribution, callgrind
 from benchmarks.instrument.cost import decision as cost_gate
 from benchmarks.instrument.cost import instrument as cost_instrument
 from benchmarks.instrument.cost.slowdown import filler_units
@@ -241,15 +241,28 @@ def test_without_a_cost_baseline_nothing_is_judged_and_it_says_how_to_record(
 
 
 @needs_valgrind
-def test_two_counts_of_the_same_call_agree() -> None:
+def test_two_counts_of_the_same_call_agree_and_attribution_reads_the_kept_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = Case("numpy_packed", 64)
-    (first, cpu), (second, _) = (
-        callgrind.measure(suite_adapter, case),
-        callgrind.measure(suite_adapter, case),
-    )
+    first, cpu, reference = attribution.count_kept(suite_adapter, case, None, tmp_path / "a")
+    second, _, this_tree = attribution.count_kept(suite_adapter, case, None, tmp_path / "b")
     assert first.estimated_cycles == pytest.approx(second.estimated_cycles, rel=0.005)
     assert first.instructions == pytest.approx(second.instructions, rel=0.005)
     assert cpu.startswith("X86_V")
+
+    # Counts kept by the gate are what an attribution of them reads: no count again.
+    def no_count(*args: object, **kwargs: object) -> None:
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr(callgrind, "count_into", no_count)
+    kept = {"reference": reference, attribution.THIS_TREE: this_tree}
+    explained = attribution.explain(suite_adapter, case, REPO, kept=kept)
+    assert explained.dumps == (reference, this_tree)
+    assert (explained.total_before, explained.total_after) == (
+        first.instructions,
+        second.instructions,
+    )
 
 
 @needs_valgrind

@@ -1,7 +1,7 @@
 """Where a cost grew: the functions whose instructions changed most between two counted calls.
 
-A case is counted once more in each tree with callgrind's per-function data
-kept (:func:`profile`), in ``.benchmarks/callgrind/<case>/<side>/``, where
+A case's counts keep callgrind's per-function data (:func:`profile`, or the
+gate's own counts where it kept them), in ``.benchmarks/callgrind/<case>/<side>/``, where
 ``callgrind_annotate`` or KCachegrind open it. :func:`attribute` reads the
 median counted call of each side through ``callgrind_annotate`` (self and
 inclusive instructions per function, with its file where callgrind knows it)
@@ -13,13 +13,25 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.instrument.adapter import Case, Suite
 from benchmarks.instrument.cost import callgrind
+from benchmarks.instrument.cost.callgrind import Cost
 
-__all__ = ["Attribution", "FunctionChange", "attribute", "explain", "function_costs", "profile"]
+__all__ = [
+    "THIS_TREE",
+    "Attribution",
+    "FunctionChange",
+    "attribute",
+    "count_kept",
+    "dumps_of",
+    "explain",
+    "function_costs",
+    "profile",
+]
 
 #: Where the kept dumps go, one folder per case and side.
 DUMPS = callgrind.ROOT / ".benchmarks" / "callgrind"
@@ -194,19 +206,44 @@ def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
 def profile(suite: Suite, case: Case, root: Path | None, folder: Path) -> Path:
     """Count ``case`` in the tree at ``root`` (this tree's for None), keeping the dumps in
     ``folder``; the dump of the call with the median estimated cycles."""
+    return count_kept(suite, case, root, folder)[2]
+
+
+def count_kept(suite: Suite, case: Case, root: Path | None, folder: Path) -> tuple[Cost, str, Path]:
+    """:func:`callgrind.measure`'s count, its dumps kept in ``folder`` (emptied first): the
+    cost, the CPU numpy saw, and the dump of the call with the median estimated cycles."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    dumps, _ = callgrind.count_into(suite, folder, case, root)
+    dumps, simulated_cpu = callgrind.count_into(suite, folder, case, root)
     median = callgrind.median_cost(list(dumps.values()))
-    return next(path for path, cost in dumps.items() if cost == median)
+    return median, simulated_cpu, next(path for path, cost in dumps.items() if cost == median)
+
+
+#: The folder of a case's dumps counted in this tree.
+THIS_TREE = "this-tree"
 
 
 def explain(
-    suite: Suite, case: Case, reference_root: Path, *, side: str = "reference"
+    suite: Suite,
+    case: Case,
+    reference_root: Path,
+    *,
+    side: str = "reference",
+    kept: Mapping[str, Path] | None = None,
 ) -> Attribution:
-    """Where ``case`` costs what it does here, against the tree at ``reference_root``."""
-    folder = DUMPS / case.key
-    before = profile(suite, case, reference_root, folder / side)
-    after = profile(suite, case, None, folder / "this-tree")
+    """Where ``case`` costs what it does here, against the tree at ``reference_root``.
+
+    ``kept`` maps a side (``side``, :data:`THIS_TREE`) this run already counted
+    with :func:`count_kept` to its median dump: that dump is read, not counted again.
+    """
+    kept = kept or {}
+    folder = dumps_of(case)
+    before = kept.get(side) or profile(suite, case, reference_root, folder / side)
+    after = kept.get(THIS_TREE) or profile(suite, case, None, folder / THIS_TREE)
     return attribute(before, after)
+
+
+def dumps_of(case: Case) -> Path:
+    """The folder of ``case``'s kept dumps, a sub-folder per side."""
+    return DUMPS / case.key

@@ -27,6 +27,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks.instrument import adapter, gitref
 from benchmarks.instrument.adapter import Case, Suite
@@ -59,16 +60,26 @@ def subject_of(commit: str) -> str:
     return shown.stdout.strip()
 
 
-def count_at(suite: Suite, case: Case, commit: str) -> int | None:
-    """The case's estimated cycles at ``commit``, or None where it cannot be counted there."""
+def count_at(
+    suite: Suite, case: Case, commit: str, *, medians: dict[str, Path] | None = None
+) -> int | None:
+    """The case's estimated cycles at ``commit``, or None where it cannot be counted there.
+
+    The count's dumps are kept (in ``.benchmarks/callgrind/<case>/bisect/``), and its median
+    call's dump goes in ``medians``: the attribution of the first costlier commit reads
+    those rather than counting both commits again.
+    """
+    folder = attribution.dumps_of(case) / "bisect" / commit
     with gitref.worktree(commit) as root:
         try:
             if suite.not_comparable(case, root, commit) is not None:
                 return None
             callgrind.warm_up(suite, [case], root)
-            cost, _ = callgrind.measure(suite, case, root)
+            cost, _, median = attribution.count_kept(suite, case, root, folder)
         except (RuntimeError, callgrind.CostError):
             return None
+    if medians is not None:
+        medians[commit] = median
     return cost.estimated_cycles
 
 
@@ -187,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
             + (f"; but first: {problem}" if problem else "")
         )
         return 0
-    found = bisect(
-        case, good, bad, count=functools.partial(count_at, suite), threshold=args.threshold
-    )
+    medians: dict[str, Path] = {}
+    count = functools.partial(count_at, suite, medians=medians)
+    found = bisect(case, good, bad, count=count, threshold=args.threshold)
     if isinstance(found, str):
         print(f"bisect: {found}")
         return 1
@@ -202,12 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  {found.counted} commits counted"
         + (f", {len(found.skipped)} skipped: {skipped}" if skipped else "")
     )
-    with gitref.worktree(found.last_good) as before, gitref.worktree(found.first_bad) as after:
-        folder = attribution.DUMPS / case.key
-        explained = attribution.attribute(
-            attribution.profile(suite, case, before, folder / "last-good"),
-            attribution.profile(suite, case, after, folder / "first-bad"),
-        )
+    explained = attribution.attribute(medians[found.last_good], medians[found.first_bad])
     print(
         explained.describe()
         .replace("(this tree)", "(first bad)")

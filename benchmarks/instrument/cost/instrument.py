@@ -37,6 +37,10 @@ from benchmarks.instrument.verdict import Status
 __all__ = ["Callgrind", "CostRunner", "CostSession"]
 
 
+#: The folder of a case's dumps counted in the tree of ``--recolor-compare``.
+REFERENCE = "reference"
+
+
 @dataclass
 class Counted:
     """A case counted here, and in the reference tree when comparing."""
@@ -45,6 +49,7 @@ class Counted:
     simulated_cpu: str
     reference: Cost | None = None
     reference_cpu: str | None = None  # the CPU numpy saw in the reference tree's count
+    kept: dict[str, Path] = field(default_factory=dict)  # a side's median dump, where kept
 
 
 @dataclass
@@ -171,11 +176,17 @@ def _in_reference(session: CostSession, case: Case) -> bool:
 
 
 def _count(session: CostSession, case: Case) -> Counted:
+    """Count ``case`` here (and in the reference, when comparing), keeping the dumps of the
+    counts an attribution would repeat: it reads them instead of counting again."""
     suite = session.suite
     reference: Cost | None = None
     reference_cpu: str | None = None
+    kept: dict[str, Path] = {}
+    dumps = attribution.dumps_of(case)
     if session.reference_root is not None and _in_reference(session, case):
-        reference, reference_cpu = callgrind.measure(suite, case, session.reference_root)
+        reference, reference_cpu, kept[REFERENCE] = attribution.count_kept(
+            suite, case, session.reference_root, dumps / REFERENCE
+        )
     elif session.config.compare_env is not None:
         reference, reference_cpu = callgrind.measure(
             suite, case, interpreter=session.config.compare_env
@@ -185,8 +196,13 @@ def _count(session: CostSession, case: Case) -> Counted:
     if factor is not None and session.unit_cycles is not None:
         reference_cycles = _reference_cycles(session, case, reference)
         units = filler_units(factor, reference_cycles, session.unit_cycles)
-    current, simulated_cpu = callgrind.measure(suite, case, filler_units=units)
-    return Counted(current, simulated_cpu, reference, reference_cpu)
+    if units:  # the slowdown's filler is in these calls: attribution counts without it
+        current, simulated_cpu = callgrind.measure(suite, case, filler_units=units)
+    else:
+        current, simulated_cpu, kept[attribution.THIS_TREE] = attribution.count_kept(
+            suite, case, None, dumps / attribution.THIS_TREE
+        )
+    return Counted(current, simulated_cpu, reference, reference_cpu, kept)
 
 
 def _reference_cycles(session: CostSession, case: Case, reference: Cost | None) -> int:
@@ -277,7 +293,9 @@ class CostRunner:
                 )
             if verdict.status in (Status.FAILED, Status.IMPROVED) or config.cost_where:
                 assert session.reference_root is not None
-                explained = attribution.explain(suite, case, session.reference_root)
+                explained = attribution.explain(
+                    suite, case, session.reference_root, side=REFERENCE, kept=counted.kept
+                )
                 verdict = dataclasses.replace(verdict, where=explained.describe())
             return verdict
         if session.baseline_unusable:
@@ -304,15 +322,18 @@ class CostRunner:
         )
         commit = (stored or {}).get("commit")
         if verdict.status in (Status.FAILED, Status.IMPROVED) and commit:
-            verdict = dataclasses.replace(verdict, where=_explained_against(suite, case, commit))
+            where = _explained_against(suite, case, commit, counted.kept)
+            verdict = dataclasses.replace(verdict, where=where)
         return verdict
 
 
-def _explained_against(suite: Suite, case: Case, commit: str) -> str:
+def _explained_against(suite: Suite, case: Case, commit: str, kept: dict[str, Path]) -> str:
     """Where the instructions changed since the commit the baseline counted, if it is here."""
     try:
         with gitref.worktree(commit) as root:
-            explained = attribution.explain(suite, case, root, side=f"baseline-{commit[:9]}")
+            explained = attribution.explain(
+                suite, case, root, side=f"baseline-{commit[:9]}", kept=kept
+            )
             return explained.describe()
     except gitref.GitRefError as error:
         return f"(the baseline's commit {commit[:9]} cannot be checked out here: {error})"
