@@ -245,8 +245,10 @@ def test_two_counts_of_the_same_call_agree_and_attribution_reads_the_kept_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = Case("numpy_packed", 64)
-    first, cpu, reference = attribution.count_kept(suite_adapter, case, None, tmp_path / "a")
-    second, _, this_tree = attribution.count_kept(suite_adapter, case, None, tmp_path / "b")
+    monkeypatch.setattr(attribution, "DUMPS", tmp_path)
+    first, cpu, reference = attribution.count_kept(suite_adapter, case, None)
+    second, _, this_tree = attribution.count_kept(suite_adapter, case, None)
+    assert reference.parent != this_tree.parent  # each count in a folder of its own
     assert first.estimated_cycles == pytest.approx(second.estimated_cycles, rel=0.005)
     assert first.instructions == pytest.approx(second.instructions, rel=0.005)
     assert cpu.startswith("X86_V")
@@ -258,7 +260,11 @@ def test_two_counts_of_the_same_call_agree_and_attribution_reads_the_kept_ones(
     monkeypatch.setattr(callgrind, "count_into", no_count)
     kept = {"reference": reference, attribution.THIS_TREE: this_tree}
     explained = attribution.explain(suite_adapter, case, REPO, kept=kept)
-    assert explained.dumps == (reference, this_tree)
+    folder = tmp_path / case.key  # kept where the message shows them, the same dumps
+    assert explained.dumps == (folder / "reference" / reference.name,
+                               folder / attribution.THIS_TREE / this_tree.name)  # fmt: skip
+    assert not reference.parent.exists()
+    assert not this_tree.parent.exists()
     assert (explained.total_before, explained.total_after) == (
         first.instructions,
         second.instructions,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,11 @@ __all__ = [
     "FunctionChange",
     "attribute",
     "count_kept",
+    "discard",
     "dumps_of",
     "explain",
     "function_costs",
+    "keep",
     "profile",
 ]
 
@@ -206,18 +209,49 @@ def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
 def profile(suite: Suite, case: Case, root: Path | None, folder: Path) -> Path:
     """Count ``case`` in the tree at ``root`` (this tree's for None), keeping the dumps in
     ``folder``; the dump of the call with the median estimated cycles."""
-    return count_kept(suite, case, root, folder)[2]
-
-
-def count_kept(suite: Suite, case: Case, root: Path | None, folder: Path) -> tuple[Cost, str, Path]:
-    """:func:`callgrind.measure`'s count, its dumps kept in ``folder`` (emptied first): the
-    cost, the CPU numpy saw, and the dump of the call with the median estimated cycles."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    dumps, simulated_cpu = callgrind.count_into(suite, folder, case, root)
+    return _median_dump(callgrind.count_into(suite, folder, case, root)[0])
+
+
+def count_kept(suite: Suite, case: Case, root: Path | None) -> tuple[Cost, str, Path]:
+    """:func:`callgrind.measure`'s count, its dumps kept in a folder of its own beside the
+    case's sides (two runs in one tree never mix theirs): the cost, the CPU numpy saw, and
+    the dump of the call with the median estimated cycles. :func:`keep` moves them to a
+    side's folder, and :func:`discard` removes them."""
+    beside = dumps_of(case)
+    beside.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".count-", dir=beside))
+    try:
+        dumps, simulated_cpu = callgrind.count_into(suite, folder, case, root)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    median = _median_dump(dumps)
+    return dumps[median], simulated_cpu, median
+
+
+def keep(case: Case, side: str, dump: Path) -> Path:
+    """Move the count whose median dump is ``dump`` to ``dumps_of(case) / side``, replacing what
+    an earlier run left there; the median dump at its new place."""
+    target = dumps_of(case) / side
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        dump.parent.rename(target)
+    except OSError:  # another run in this tree kept its own there meanwhile: this stays
+        return dump
+    return target / dump.name
+
+
+def discard(dump: Path) -> None:
+    """Remove the count whose median dump is ``dump``, unless :func:`keep` moved it."""
+    shutil.rmtree(dump.parent, ignore_errors=True)
+
+
+def _median_dump(dumps: Mapping[Path, Cost]) -> Path:
     median = callgrind.median_cost(list(dumps.values()))
-    return median, simulated_cpu, next(path for path, cost in dumps.items() if cost == median)
+    return next(path for path, cost in dumps.items() if cost == median)
 
 
 #: The folder of a case's dumps counted in this tree.
@@ -234,13 +268,21 @@ def explain(
 ) -> Attribution:
     """Where ``case`` costs what it does here, against the tree at ``reference_root``.
 
-    ``kept`` maps a side (``side``, :data:`THIS_TREE`) this run already counted
-    with :func:`count_kept` to its median dump: that dump is read, not counted again.
+    ``kept`` maps a side (``side``, :data:`THIS_TREE`) this run already counted with
+    :func:`count_kept` to its median dump: that count is kept and read, not made again.
     """
     kept = kept or {}
     folder = dumps_of(case)
-    before = kept.get(side) or profile(suite, case, reference_root, folder / side)
-    after = kept.get(THIS_TREE) or profile(suite, case, None, folder / THIS_TREE)
+    before = (
+        keep(case, side, kept[side])
+        if side in kept
+        else profile(suite, case, reference_root, folder / side)
+    )
+    after = (
+        keep(case, THIS_TREE, kept[THIS_TREE])
+        if THIS_TREE in kept
+        else profile(suite, case, None, folder / THIS_TREE)
+    )
     return attribute(before, after)
 
 

@@ -65,20 +65,21 @@ def count_at(
 ) -> int | None:
     """The case's estimated cycles at ``commit``, or None where it cannot be counted there.
 
-    The count's dumps are kept (in ``.benchmarks/callgrind/<case>/bisect/``), and its median
-    call's dump goes in ``medians``: the attribution of the first costlier commit reads
-    those rather than counting both commits again.
+    With ``medians``, the count's dumps are kept and its median call's dump goes there:
+    the attribution of the first costlier commit reads those rather than counting both
+    commits again.
     """
-    folder = attribution.dumps_of(case) / "bisect" / commit
     with gitref.worktree(commit) as root:
         try:
             if suite.not_comparable(case, root, commit) is not None:
                 return None
             callgrind.warm_up(suite, [case], root)
-            cost, _, median = attribution.count_kept(suite, case, root, folder)
+            cost, _, median = attribution.count_kept(suite, case, root)
         except (RuntimeError, callgrind.CostError):
             return None
-    if medians is not None:
+    if medians is None:
+        attribution.discard(median)
+    else:
         medians[commit] = median
     return cost.estimated_cycles
 
@@ -199,8 +200,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     medians: dict[str, Path] = {}
+    try:
+        return _bisect_and_explain(suite, case, good, bad, args.threshold, medians)
+    finally:
+        for median in medians.values():
+            attribution.discard(median)
+
+
+def _bisect_and_explain(
+    suite: Suite, case: Case, good: str, bad: str, threshold: float, medians: dict[str, Path]
+) -> int:
     count = functools.partial(count_at, suite, medians=medians)
-    found = bisect(case, good, bad, count=count, threshold=args.threshold)
+    found = bisect(case, good, bad, count=count, threshold=threshold)
     if isinstance(found, str):
         print(f"bisect: {found}")
         return 1
@@ -213,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  {found.counted} commits counted"
         + (f", {len(found.skipped)} skipped: {skipped}" if skipped else "")
     )
-    explained = attribution.attribute(medians[found.last_good], medians[found.first_bad])
+    explained = attribution.attribute(
+        attribution.keep(case, "last-good", medians.pop(found.last_good)),
+        attribution.keep(case, "first-bad", medians.pop(found.first_bad)),
+    )
     print(
         explained.describe()
         .replace("(this tree)", "(first bad)")

@@ -182,10 +182,9 @@ def _count(session: CostSession, case: Case) -> Counted:
     reference: Cost | None = None
     reference_cpu: str | None = None
     kept: dict[str, Path] = {}
-    dumps = attribution.dumps_of(case)
     if session.reference_root is not None and _in_reference(session, case):
         reference, reference_cpu, kept[REFERENCE] = attribution.count_kept(
-            suite, case, session.reference_root, dumps / REFERENCE
+            suite, case, session.reference_root
         )
     elif session.config.compare_env is not None:
         reference, reference_cpu = callgrind.measure(
@@ -196,12 +195,17 @@ def _count(session: CostSession, case: Case) -> Counted:
     if factor is not None and session.unit_cycles is not None:
         reference_cycles = _reference_cycles(session, case, reference)
         units = filler_units(factor, reference_cycles, session.unit_cycles)
-    if units:  # the slowdown's filler is in these calls: attribution counts without it
-        current, simulated_cpu = callgrind.measure(suite, case, filler_units=units)
-    else:
-        current, simulated_cpu, kept[attribution.THIS_TREE] = attribution.count_kept(
-            suite, case, None, dumps / attribution.THIS_TREE
-        )
+    try:
+        if units:  # the slowdown's filler is in these calls: attribution counts without it
+            current, simulated_cpu = callgrind.measure(suite, case, filler_units=units)
+        else:
+            current, simulated_cpu, kept[attribution.THIS_TREE] = attribution.count_kept(
+                suite, case, None
+            )
+    except BaseException:
+        for dump in kept.values():
+            attribution.discard(dump)
+        raise
     return Counted(current, simulated_cpu, reference, reference_cpu, kept)
 
 
@@ -232,7 +236,11 @@ class CostRunner:
             pytest.skip(missing)
         future = session.pending.get(case.key)
         counted = future.result() if future is not None else _count(session, case)
-        compared = self._judge(case, counted)
+        try:
+            compared = self._judge(case, counted)
+        finally:
+            for dump in counted.kept.values():  # those an attribution did not keep
+                attribution.discard(dump)
         session.verdicts.append(compared)
         verdict = compared.verdict()
         if verdict.failed:
