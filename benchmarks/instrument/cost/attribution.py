@@ -209,10 +209,7 @@ def attribute(before: Path, after: Path, *, top: int = TOP) -> Attribution:
 def profile(suite: Suite, case: Case, root: Path | None, folder: Path) -> Path:
     """Count ``case`` in the tree at ``root`` (this tree's for None), keeping the dumps in
     ``folder``; the dump of the call with the median estimated cycles."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    return _median_dump(callgrind.count_into(suite, folder, case, root)[0])
+    return _moved(_count_beside(suite, case, root, folder.parent)[2], folder)
 
 
 def count_kept(suite: Suite, case: Case, root: Path | None) -> tuple[Cost, str, Path]:
@@ -220,7 +217,18 @@ def count_kept(suite: Suite, case: Case, root: Path | None) -> tuple[Cost, str, 
     case's sides (two runs in one tree never mix theirs): the cost, the CPU numpy saw, and
     the dump of the call with the median estimated cycles. :func:`keep` moves them to a
     side's folder, and :func:`discard` removes them."""
-    beside = dumps_of(case)
+    return _count_beside(suite, case, root, dumps_of(case))
+
+
+def keep(case: Case, side: str, dump: Path) -> Path:
+    """Move the count whose median dump is ``dump`` to ``dumps_of(case) / side``, replacing what
+    an earlier run left there; the median dump at its new place."""
+    return _moved(dump, dumps_of(case) / side)
+
+
+def _count_beside(
+    suite: Suite, case: Case, root: Path | None, beside: Path
+) -> tuple[Cost, str, Path]:
     beside.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=".count-", dir=beside))
     try:
@@ -228,30 +236,24 @@ def count_kept(suite: Suite, case: Case, root: Path | None) -> tuple[Cost, str, 
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    median = _median_dump(dumps)
-    return dumps[median], simulated_cpu, median
+    median = callgrind.median_cost(list(dumps.values()))
+    dump = next(path for path, cost in dumps.items() if cost == median)
+    return median, simulated_cpu, dump
 
 
-def keep(case: Case, side: str, dump: Path) -> Path:
-    """Move the count whose median dump is ``dump`` to ``dumps_of(case) / side``, replacing what
-    an earlier run left there; the median dump at its new place."""
-    target = dumps_of(case) / side
-    shutil.rmtree(target, ignore_errors=True)
+def _moved(dump: Path, folder: Path) -> Path:
+    """The count of ``dump`` moved to ``folder``, in place of what was there; the dump there."""
+    shutil.rmtree(folder, ignore_errors=True)
     try:
-        dump.parent.rename(target)
-    except OSError:  # another run in this tree kept its own there meanwhile: this stays
+        dump.parent.rename(folder)
+    except OSError:  # another run in this tree put its own there meanwhile: this one stays
         return dump
-    return target / dump.name
+    return folder / dump.name
 
 
 def discard(dump: Path) -> None:
     """Remove the count whose median dump is ``dump``, unless :func:`keep` moved it."""
     shutil.rmtree(dump.parent, ignore_errors=True)
-
-
-def _median_dump(dumps: Mapping[Path, Cost]) -> Path:
-    median = callgrind.median_cost(list(dumps.values()))
-    return next(path for path, cost in dumps.items() if cost == median)
 
 
 #: The folder of a case's dumps counted in this tree.
