@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,9 +251,10 @@ def _moved(dump: Path, folder: Path) -> Path:
     return folder / dump.name
 
 
-def discard(dump: Path) -> None:
-    """Remove the count whose median dump is ``dump``, unless :func:`keep` moved it."""
-    shutil.rmtree(dump.parent, ignore_errors=True)
+def discard(dumps: Iterable[Path]) -> None:
+    """Remove the counts whose median dumps are ``dumps``, but those :func:`keep` moved."""
+    for dump in dumps:
+        shutil.rmtree(dump.parent, ignore_errors=True)
 
 
 #: The folder of a case's dumps counted in this tree.
@@ -273,19 +274,14 @@ def explain(
     ``kept`` maps a side (``side``, :data:`THIS_TREE`) this run already counted with
     :func:`count_kept` to its median dump: that count is kept and read, not made again.
     """
-    kept = kept or {}
-    folder = dumps_of(case)
-    before = (
-        keep(case, side, kept[side])
-        if side in kept
-        else profile(suite, case, reference_root, folder / side)
-    )
-    after = (
-        keep(case, THIS_TREE, kept[THIS_TREE])
-        if THIS_TREE in kept
-        else profile(suite, case, None, folder / THIS_TREE)
-    )
-    return attribute(before, after)
+    counted = kept or {}
+
+    def median_dump(name: str, root: Path | None) -> Path:
+        if name in counted:
+            return keep(case, name, counted[name])
+        return profile(suite, case, root, dumps_of(case) / name)
+
+    return attribute(median_dump(side, reference_root), median_dump(THIS_TREE, None))
 
 
 def dumps_of(case: Case) -> Path:

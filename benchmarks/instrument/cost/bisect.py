@@ -78,7 +78,7 @@ def count_at(
         except (RuntimeError, callgrind.CostError):
             return None
     if medians is None:
-        attribution.discard(median)
+        attribution.discard([median])
     else:
         medians[commit] = median
     return cost.estimated_cycles
@@ -203,8 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _bisect_and_explain(suite, case, good, bad, args.threshold, medians)
     finally:
-        for median in medians.values():
-            attribution.discard(median)
+        attribution.discard(medians.values())
 
 
 def _bisect_and_explain(

@@ -203,8 +203,7 @@ def _count(session: CostSession, case: Case) -> Counted:
                 suite, case, None
             )
     except BaseException:
-        for dump in kept.values():
-            attribution.discard(dump)
+        attribution.discard(kept.values())
         raise
     return Counted(current, simulated_cpu, reference, reference_cpu, kept)
 
@@ -239,8 +238,7 @@ class CostRunner:
         try:
             compared = self._judge(case, counted)
         finally:
-            for dump in counted.kept.values():  # those an attribution did not keep
-                attribution.discard(dump)
+            attribution.discard(counted.kept.values())  # those an attribution did not keep
         session.verdicts.append(compared)
         verdict = compared.verdict()
         if verdict.failed:
