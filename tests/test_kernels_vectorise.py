@@ -5,7 +5,9 @@ slower; only the machine code tells the two apart. Each kernel is compiled
 in a fresh process for a named CPU (``NUMBA_CPU_NAME``, with an empty cache
 so that nothing compiled for this host is loaded) and its assembly must hold
 the three steps as vector instructions: the wrap-around subtraction, the
-unsigned compare, and the select.
+unsigned compare, and the select. The kernels are compiled for the types the
+techniques pass them, never run: this host may lack the named CPU's
+instructions (AVX-512 code on an AMD Zen 3 dies of SIGILL).
 """
 
 from __future__ import annotations
@@ -30,16 +32,27 @@ CPUS = {
 
 _COMPILE = """
 import json, re, sys
+import numba
 import numpy as np
 import recolor
 from recolor.techniques import _numba_kernels as kernels
+NAMES = ("recolor_range_rows_serial", "recolor_range_rows_parallel")
+compiled = {name: getattr(kernels, name) for name in NAMES}
+
+def compile_only(kernel):
+    def typed(*arguments):
+        kernel.compile(tuple(numba.typeof(argument) for argument in arguments))
+    return typed
+
+for name, kernel in compiled.items():
+    setattr(kernels, name, compile_only(kernel))
 for channels in (1, 3, 4):
     image = np.zeros((8, 64, channels), np.uint8)
     recolor.numba_serial(image, (0,) * channels, (1,) * channels, tolerance=3)
     recolor.numba_parallel(image, (0,) * channels, (1,) * channels, tolerance=3)
 found = {}
-for name in ("recolor_range_rows_serial", "recolor_range_rows_parallel"):
-    (asm,) = getattr(kernels, name).inspect_asm().values()
+for name, kernel in compiled.items():
+    (asm,) = kernel.inspect_asm().values()
     found[name] = sorted(set(re.findall(r"^\\s+(v[a-z0-9]+)\\s+[^\\n]*%[xyz]mm", asm, re.M)))
     found[name + " zmm"] = "%zmm" in asm or "%k1" in asm
 print(json.dumps(found))
