@@ -120,7 +120,9 @@ def test_running_out_of_memory_fails_one_image_not_the_batch(
         return real(source, target, settings)
 
     monkeypatch.setattr(apply, "recolor_file", recolor_file)
-    status = main(["apply", str(first), str(second), "--out-dir", str(tmp_path / "out")])
+    # In the command's own process; in a pool's: tests/test_cli_pool.py.
+    out_dir = str(tmp_path / "out")
+    status = main(["apply", str(first), str(second), "--out-dir", out_dir, "--jobs", "1"])
     assert status == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["b.png"]
     assert f"recolor: error: {first}: ran out of memory; the other images go on" in (

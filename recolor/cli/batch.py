@@ -15,13 +15,15 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from recolor.cli.options import CommandError, UsageError, described
+from recolor.core.threads import set_thread_limit
+from recolor.errors import RecolorError
 from recolor.files.batch import Job, Plan, plan_batch
 from recolor.files.display import shown
-from recolor.files.job import Outcome, Settings
+from recolor.files.job import Outcome, Settings, recolor_file
 from recolor.files.location import Location
 from recolor.files.read import ImageFileError
 
-__all__ = ["Tally", "plan_jobs", "progress_bar", "settings_from"]
+__all__ = ["Result", "Tally", "finish", "plan_jobs", "progress_bar", "run_job", "settings_from"]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -70,6 +72,50 @@ def plan_jobs(args: argparse.Namespace) -> Plan:
     for target in plan.replaced_inputs:
         print(f"recolor: {shown(target)}: is the input itself, replaced (--force)", file=sys.stderr)
     return plan
+
+
+#: What became of an image recoloured in another process: its outcome, or the line that
+#: says why it failed.
+Result = tuple[Outcome | None, str | None]
+
+
+def run_job(
+    source: Location, target: Location, settings: Settings, data: bytes | None, write: bool
+) -> Result:
+    """One image in another process (a pool's, a Dask worker's): its outcome, or the line
+    that says why it failed.
+
+    Errors come back as text, not as exceptions: the worker's exception
+    classes need not be the ones this process would unpickle.
+    """
+    # One image per process or worker thread at a time, as many as there are cores: OpenCV's
+    # and numba's own threads would only compete with the other images for the cores.
+    set_thread_limit(1)
+    try:
+        return recolor_file(source, target, settings, data=data, write=write), None
+    except (RecolorError, OSError) as error:
+        return None, described(error)
+    except MemoryError:
+        return None, f"{shown(source)}: ran out of memory; the other images go on"
+
+
+def finish(tally: Tally, job: Job, result: Result, *, write_here: bool, force: bool) -> None:
+    """Report one image recoloured in another process; write its bytes here if they came back."""
+    outcome, error = result
+    if error is not None:
+        tally.failed(error)
+        return
+    assert outcome is not None
+    if write_here:
+        _, target = job
+        assert outcome.data is not None
+        try:
+            notes = target.write_bytes(outcome.data, force=force)
+        except RecolorError as write_error:
+            tally.failed(write_error)
+            return
+        outcome = outcome._replace(notes=outcome.notes + notes, data=None)
+    tally.recoloured(job, outcome)
 
 
 class Tally:

@@ -36,16 +36,14 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from recolor.cli.batch import Tally, progress_bar, settings_from
+from recolor.cli.batch import Tally, finish, progress_bar, run_job, settings_from
 from recolor.cli.options import CommandError, described
-from recolor.core.threads import set_thread_limit
 from recolor.errors import RecolorError
 from recolor.files.batch import Job, Plan
 from recolor.files.display import shown
-from recolor.files.job import Outcome, Settings, recolor_file
-from recolor.files.location import Location
+from recolor.files.job import Settings
 
-__all__ = ["run_job", "run_on_dask"]
+__all__ = ["run_on_dask"]
 
 
 def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
@@ -89,44 +87,15 @@ def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
 
 def _finish(tally: Tally, job: Job, future: Any, write_here: bool, settings: Settings) -> None:
     """Report one finished task; write its output here if it came back."""
-    source, target = job
+    source, _ = job
     try:
         # Waits for a task its worker's death sent back to the scheduler; raises if it
         # died more often than the scheduler allows (KilledWorker).
-        outcome, error = future.result()
+        result = future.result()
     except Exception as lost:
         tally.failed(f"{shown(source)}: {type(lost).__name__}: {lost}")
         return
-    if error is not None:
-        tally.failed(error)
-        return
-    if write_here:
-        try:
-            assert outcome.data is not None
-            target.write_bytes(outcome.data, force=settings.force)
-        except RecolorError as write_error:
-            tally.failed(write_error)
-            return
-    tally.recoloured(job, outcome)
-
-
-def run_job(
-    source: Location, target: Location, settings: Settings, data: bytes | None, write: bool
-) -> tuple[Outcome | None, str | None]:
-    """One image on a worker: its outcome, or the line that says why it failed.
-
-    Errors come back as text, not as exceptions: the worker's exception
-    classes need not be the ones this process would unpickle.
-    """
-    # Dask runs a task per worker thread: OpenCV's and numba's own threads would
-    # only compete with the other tasks for the cores.
-    set_thread_limit(1)
-    try:
-        return recolor_file(source, target, settings, data=data, write=write), None
-    except (RecolorError, OSError) as error:
-        return None, described(error)
-    except MemoryError:
-        return None, f"{shown(source)}: ran out of memory; the other images go on"
+    finish(tally, job, result, write_here=write_here, force=settings.force)
 
 
 @contextlib.contextmanager

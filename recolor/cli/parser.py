@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cluster = apply.add_mutually_exclusive_group()
     cluster.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="recolour a batch in N processes of this machine (default: one per core; "
+        "1: in the command's own process)",
+    )
+    cluster.add_argument(
         "--workers",
         type=positive_int,
         metavar="N",

@@ -22,10 +22,13 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Stopped", "stopping_signals_raise"]
+__all__ = ["Stopped", "ignore_the_terminals_signals", "stopping_signals_raise", "stops_held"]
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 _STOPPING = (signal.SIGINT, *_SIGNALS)
+#: Inside :func:`stops_held`: the stop that came, raised at the block's end.
+_held: list[BaseException] = []
+_holding = 0
 
 
 class Stopped(BaseException):  # like KeyboardInterrupt, not an error
@@ -61,16 +64,49 @@ def stopping_signals_raise(*, process_ends: bool = False) -> Iterator[None]:
                 signal.signal(number, handler)
 
 
+def ignore_the_terminals_signals() -> None:
+    """Ignore SIGINT and SIGHUP, which a terminal sends to its whole process group: for a
+    process another one ends (a pool's, recolor.cli.pool_process)."""
+    for name in ("SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Within the block, a stop signal waits, and raises as the block ends.
+
+    For a step that must not be cut in the middle: a pool process being
+    started, which the pool would not know of, and so could not end.
+    """
+    global _holding
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+    if not _holding and _held:
+        stop = _held.pop()
+        _held.clear()
+        raise stop
+
+
+def _stop(stop: BaseException) -> None:
+    _ignore_more()
+    if _holding:
+        _held.append(stop)
+    else:
+        raise stop
+
+
 def _ignore_more() -> None:
     for number in _STOPPING:
         signal.signal(number, signal.SIG_IGN)
 
 
 def _raise_stopped(signal_number: int, frame: FrameType | None) -> None:
-    _ignore_more()
-    raise Stopped(signal_number)
+    _stop(Stopped(signal_number))
 
 
 def _raise_interrupt(signal_number: int, frame: FrameType | None) -> None:
-    _ignore_more()
-    raise KeyboardInterrupt
+    _stop(KeyboardInterrupt())

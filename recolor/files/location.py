@@ -77,8 +77,8 @@ class Location(ABC):
         """Write ``encoded`` here, whole or not at all; never over a file without ``force``."""
 
     @abstractmethod
-    def write_bytes(self, data: bytes, *, force: bool) -> None:
-        """Write an encoded file's ``data`` here, as :meth:`write` would."""
+    def write_bytes(self, data: bytes, *, force: bool) -> list[str]:
+        """Write an encoded file's ``data`` here, as :meth:`write` would; its notes on links."""
 
     def is_same_file(self, other: Location) -> bool:
         """Whether ``other`` names this very file (it exists, by another name or the same)."""
@@ -132,8 +132,8 @@ class LocalFile(Location):
     def write(self, encoded: EncodedImage, *, force: bool) -> None:
         write_image(encoded, self.path, force=force)
 
-    def write_bytes(self, data: bytes, *, force: bool) -> None:
-        write_file(self.path, lambda file: file.write(data), force=force)
+    def write_bytes(self, data: bytes, *, force: bool) -> list[str]:
+        return write_file(self.path, lambda file: file.write(data), force=force)
 
     def is_same_file(self, other: Location) -> bool:
         if not isinstance(other, LocalFile):
@@ -197,8 +197,9 @@ class Url(Location):
         save(encoded, buffer, self)
         self.write_bytes(buffer.getvalue(), force=force)
 
-    def write_bytes(self, data: bytes, *, force: bool) -> None:
+    def write_bytes(self, data: bytes, *, force: bool) -> list[str]:
         urls.write_url(self.url, data, force=force)
+        return []
 
 
 def location(text: str | Path) -> Location:
