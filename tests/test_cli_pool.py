@@ -8,6 +8,7 @@ its own image, and the command stopped while the pool works.
 from __future__ import annotations
 
 import io
+import math
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from PIL import Image
 import recolor
 from recolor.cli import main, pool
 from recolor.cli.signals import Stopped, stopping_signals_raise, stops_held
+from recolor.files.png import MIN_PIXELS, can_write_fast
 from tests import pool_faults
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,6 +110,19 @@ def test_a_batch_on_a_pool_writes_the_bytes_and_the_lines_of_one_process(
     alone = _run(sources, folder / "alone", existing, 1, capsys)
     pooled = _run(sources, folder / "pooled", existing, jobs, capsys)
     assert pooled == alone
+
+
+def test_large_pngs_are_the_same_bytes_from_a_pool_as_from_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Written by recolor's PNG writer (from MIN_PIXELS), whatever the process has imported."""
+    side = math.isqrt(MIN_PIXELS) + 1
+    sources = _portraits(tmp_path / "in", 3, side=side)
+    with Image.open(sources[0]) as image:
+        assert can_write_fast(image, {})
+    alone = _reference(sources, tmp_path / "alone")
+    assert main(["apply", *map(str, sources), "--out-dir", str(tmp_path / "pool"), *JOBS]) == 0
+    assert {path.name: path.read_bytes() for path in (tmp_path / "pool").iterdir()} == alone
 
 
 def _portraits(folder: Path, count: int, side: int = 32) -> list[Path]:
