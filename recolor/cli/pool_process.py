@@ -52,6 +52,9 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 def main() -> None:
     ignore_the_terminals_signals()
+    # A pool process serves a batch, over which numpy pays for its import (the techniques
+    # and the PNG writer need it): bought now, before the first image rather than after it.
+    import numpy  # noqa: F401
     requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print goes to stderr
