@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import platform
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 
 import recolor
 from recolor.bench.timing import time_interleaved
+from tools.machine import describe_machine
 
 OLD = (0, 0, 0, 0)
 NEW = (5, 3, 192, 255)
@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             medians[(label, threads)] = race_class(image, tolerance, threads, args.rounds)
     names = [name for name in next(iter(medians.values())) if name != "copy"]
     columns = list(medians)
-    print(f"{_machine()}; numpy {np.__version__}; recolor from {Path(recolor.__file__).parent}")
+    where = Path(recolor.__file__).parent
+    print(f"{describe_machine()}; numpy {np.__version__}; recolor from {where}")
     print(f"{args.size}x{args.size}, median x numpy.copy, {args.rounds} rounds interleaved")
     print("| technique | " + " | ".join(f"{label}, {t} thr" for label, t in columns) + " |")
     print("|---|" + "---:|" * len(columns))
@@ -89,22 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     copies = [f"{medians[column]['copy'] * 1e6:.0f} us" for column in columns]
     print("| (numpy.copy) | " + " | ".join(copies) + " |")
     return 0
-
-
-def _machine() -> str:
-    """The CPU model and its widest SIMD level, as /proc/cpuinfo names them (Linux)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            lines = cpuinfo.read().splitlines()
-    except OSError:
-        return platform.machine()
-    model = next((line.split(":", 1)[1].strip() for line in lines if "model name" in line), "")
-    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
-    simd = next((level for flag, level in _SIMD if flag in flags), "")
-    return f"{model}, {simd}, {os.cpu_count()} cores"
-
-
-_SIMD = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("sse4_2", "SSE4.2"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,174 @@
+"""``recolor apply`` against its peers on one batch of files: ``python -m tools.peer_race``.
+
+The peers are what people already use to replace a colour in files:
+pyvips (libvips) from a Python loop, and ImageMagick, one ``convert`` per
+file. Each command recolours the same batch (998x998 RGBA PNGs, the
+sample portrait shifted per file) from the transparent background
+``(0, 0, 0, 0)`` to ``(5, 3, 192, 255)``, as a whole process, in rounds
+that alternate the commands, so that each round's ratios are paired.
+Every output is decoded and checked against recolor's reference
+implementation, pixel by pixel, and the sizes are added up.
+
+Prints a Markdown table: the median wall time of each command, its median
+ratio to ``recolor apply`` over the rounds, the output size and the wrong
+pixels, with the machine and versions above it. A peer that is not
+installed is named, not timed (``pip install pyvips pyvips-binary``;
+``apt-get install imagemagick``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import PIL
+from PIL import Image
+
+import recolor
+from recolor.testing import reference_recolor
+from tools.machine import describe_machine
+
+__all__ = ["main"]
+
+OLD, NEW = (0, 0, 0, 0), (5, 3, 192, 255)
+SIDE = 998
+
+_PYVIPS_LOOP = """
+import sys
+from pathlib import Path
+import pyvips
+old, new = [0, 0, 0, 0], [5, 3, 192, 255]
+out = Path(sys.argv[1])
+for name in sys.argv[2:]:
+    image = pyvips.Image.new_from_file(name, access="sequential")
+    (image == old).bandand().ifthenelse(new, image).write_to_file(str(out / Path(name).name))
+"""
+
+#: A command for a batch: (inputs, output folder) -> the argv to run.
+Command = Callable[[list[Path], Path], list[str]]
+
+
+def _recolor_apply(inputs: list[Path], out: Path) -> list[str]:
+    colours = ["--old", ",".join(map(str, OLD)), "--new", ",".join(map(str, NEW))]
+    files = [*map(str, inputs), "--out-dir", str(out)]
+    return [sys.executable, "-m", "recolor", "apply", *files, *colours]
+
+
+def _pyvips_loop(inputs: list[Path], out: Path) -> list[str]:
+    return [sys.executable, "-c", _PYVIPS_LOOP, str(out), *map(str, inputs)]
+
+
+def _imagemagick(inputs: list[Path], out: Path) -> list[str]:
+    # One process per file, as a shell loop over `convert` does.
+    fill, opaque = "rgba(5,3,192,1)", "rgba(0,0,0,0)"
+    loop = "; ".join(
+        f"convert '{path}' -channel RGBA -fill '{fill}' -opaque '{opaque}' '{out / path.name}'" for path in inputs
+    )
+    return ["sh", "-c", f"set -e; {loop}"]
+
+
+def _peers() -> dict[str, tuple[Command, str | None]]:
+    """Each command's name, how to run it, and why it cannot run here (None: it can)."""
+    try:
+        import pyvips  # type: ignore[import-untyped]  # a peer, when installed
+
+        vips: str | None = None
+        vips_name = f"pyvips {pyvips.__version__} (libvips {pyvips.version(0)}.{pyvips.version(1)})"
+    except (ImportError, OSError):
+        vips_name = "pyvips"
+        vips = "not installed: pip install pyvips pyvips-binary"
+    magick = shutil.which("convert")
+    magick_name = "ImageMagick convert"
+    magick_missing: str | None = "not installed: apt-get install imagemagick"
+    if magick is not None:
+        version = subprocess.run([magick, "-version"], capture_output=True, text=True).stdout
+        if version.startswith("Version: ImageMagick"):  # not a stand-in of that name
+            magick_name = f"ImageMagick {version.split()[2]}, convert per file"
+            magick_missing = None
+    return {
+        f"recolor apply {recolor.__version__}": (_recolor_apply, None),
+        f"{vips_name}, a Python loop": (_pyvips_loop, vips),
+        magick_name: (_imagemagick, magick_missing),
+    }
+
+
+def write_batch(folder: Path, count: int) -> list[Path]:
+    """``count`` 998x998 RGBA PNGs: the sample portrait, shifted by 7 pixels more per file."""
+    folder.mkdir(parents=True)
+    portrait = recolor.sample_image(SIDE, SIDE)
+    paths = []
+    for index in range(count):
+        path = folder / f"{index:03}.png"
+        Image.fromarray(np.roll(portrait, 7 * index, axis=1)).save(path)
+        paths.append(path)
+    return paths
+
+
+def wrong_pixels(inputs: list[Path], out: Path) -> int:
+    """Pixels of the outputs in ``out`` that differ from recolor's reference recolouring."""
+    wrong = 0
+    for path in inputs:
+        with Image.open(path) as before, Image.open(out / path.name) as after:
+            expected = reference_recolor(np.asarray(before.convert("RGBA")), OLD, NEW)
+            got = np.asarray(after.convert("RGBA"))
+        wrong += int(np.count_nonzero((expected != got).any(axis=2)))
+    return wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.peer_race", description=__doc__)
+    parser.add_argument("--images", type=int, default=30, help="files in the batch (30)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (5)")
+    args = parser.parse_args(argv)
+    peers = _peers()
+    runnable = {name: command for name, (command, missing) in peers.items() if missing is None}
+    with tempfile.TemporaryDirectory(prefix="recolor-peer-race-") as folder:
+        work = Path(folder)
+        inputs = write_batch(work / "in", args.images)
+        input_bytes = sum(path.stat().st_size for path in inputs)
+        seconds: dict[str, list[float]] = {name: [] for name in runnable}
+        sizes: dict[str, int] = {}
+        wrong: dict[str, int] = {}
+        for round_index in range(args.rounds):
+            for index, (name, command) in enumerate(runnable.items()):
+                out = work / f"out-{round_index}-{index}"
+                out.mkdir()
+                start = time.perf_counter()
+                subprocess.run(command(inputs, out), check=True, capture_output=True)
+                seconds[name].append(time.perf_counter() - start)
+                if round_index == 0:
+                    sizes[name] = sum(path.stat().st_size for path in out.iterdir())
+                    wrong[name] = wrong_pixels(inputs, out)
+                shutil.rmtree(out)
+    first = next(iter(runnable))
+    print(
+        f"{describe_machine()}; {args.images} PNGs of {SIDE}x{SIDE} RGBA "
+        f"({input_bytes / 1e6:.1f} MB), {args.rounds} rounds alternated; "
+        f"Pillow {PIL.__version__}, numpy {np.__version__}"
+    )
+    print()
+    print("| command | wall, median | ratio to recolor, paired median | output | wrong pixels |")
+    print("|---|---:|---:|---:|---:|")
+    for name in peers:
+        missing = peers[name][1]
+        if missing is not None:
+            print(f"| {name} | {missing} | | | |")
+            continue
+        ratios = [mine / theirs for mine, theirs in zip(seconds[name], seconds[first], strict=True)]
+        print(
+            f"| {name} | {statistics.median(seconds[name]):.2f} s | "
+            f"{statistics.median(ratios):.2f} | {sizes[name] / 1e6:.1f} MB | {wrong[name]:,} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
