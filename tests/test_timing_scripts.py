@@ -9,7 +9,7 @@ import pytest
 import recolor
 from recolor.core.choice_figures import ChoiceFigures
 from recolor.core.cpu import cpu_kind
-from tools import call_overhead, choice_figures, cli_timing
+from tools import call_overhead, choice_figures, cli_timing, peer_race
 
 
 def test_call_overhead_times_every_fast_technique_and_the_floors(
@@ -47,6 +47,28 @@ def test_cli_timing_times_one_image_a_batch_and_pillow(capsys: pytest.CaptureFix
     ):
         assert line.startswith(name), line
         assert re.search(r" \d+\.\d ms +\d+\.\d\dx Pillow's$", line), line
+
+
+def test_peer_race_times_recolor_and_each_peer_or_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert peer_race.main(["--images", "2", "--rounds", "1", "--side", "40"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "2 PNGs of 40x40 RGBA" in lines[0]
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| command")]
+    assert len(rows) == 3  # recolor, pyvips, ImageMagick
+    assert rows[0].startswith(f"| recolor apply {recolor.__version__} | ")
+    assert rows[0].endswith(" | 1.00 | 0.0 MB | 0 |"), rows[0]
+    for row in rows[1:]:
+        timed = re.search(r" \| \d+\.\d\d s \| \d+\.\d\d \| \d+\.\d MB \| [\d,]+ \|$", row)
+        assert timed or " | not installed: " in row, row
+
+
+def test_png_figure_prints_the_saving_per_pixel(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_timing.main(["--png-figure", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in lines[:2]] == ["Pillow's encoder", "recolor.files.png"]
+    assert re.fullmatch(r"png_saved_seconds_per_pixel=-?[\d.e+-]+", lines[2])
 
 
 def test_choice_figures_times_the_choices_techniques_and_prints_the_tables_fields(

@@ -39,7 +39,6 @@ from tools.machine import describe_machine
 __all__ = ["main"]
 
 OLD, NEW = (0, 0, 0, 0), (5, 3, 192, 255)
-SIDE = 998
 
 _PYVIPS_LOOP = """
 import sys
@@ -70,7 +69,8 @@ def _imagemagick(inputs: list[Path], out: Path) -> list[str]:
     # One process per file, as a shell loop over `convert` does.
     fill, opaque = "rgba(5,3,192,1)", "rgba(0,0,0,0)"
     loop = "; ".join(
-        f"convert '{path}' -channel RGBA -fill '{fill}' -opaque '{opaque}' '{out / path.name}'" for path in inputs
+        f"convert '{path}' -channel RGBA -fill '{fill}' -opaque '{opaque}' '{out / path.name}'"
+        for path in inputs
     )
     return ["sh", "-c", f"set -e; {loop}"]
 
@@ -100,10 +100,10 @@ def _peers() -> dict[str, tuple[Command, str | None]]:
     }
 
 
-def write_batch(folder: Path, count: int) -> list[Path]:
-    """``count`` 998x998 RGBA PNGs: the sample portrait, shifted by 7 pixels more per file."""
+def write_batch(folder: Path, count: int, side: int) -> list[Path]:
+    """``count`` RGBA PNGs of ``side`` square: the sample portrait, shifted 7 pixels per file."""
     folder.mkdir(parents=True)
-    portrait = recolor.sample_image(SIDE, SIDE)
+    portrait = recolor.sample_image(side, side)
     paths = []
     for index in range(count):
         path = folder / f"{index:03}.png"
@@ -127,12 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.peer_race", description=__doc__)
     parser.add_argument("--images", type=int, default=30, help="files in the batch (30)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (5)")
+    parser.add_argument("--side", type=int, default=998, help="the images' side (998)")
     args = parser.parse_args(argv)
     peers = _peers()
     runnable = {name: command for name, (command, missing) in peers.items() if missing is None}
     with tempfile.TemporaryDirectory(prefix="recolor-peer-race-") as folder:
         work = Path(folder)
-        inputs = write_batch(work / "in", args.images)
+        inputs = write_batch(work / "in", args.images, args.side)
         input_bytes = sum(path.stat().st_size for path in inputs)
         seconds: dict[str, list[float]] = {name: [] for name in runnable}
         sizes: dict[str, int] = {}
@@ -150,23 +151,32 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(out)
     first = next(iter(runnable))
     print(
-        f"{describe_machine()}; {args.images} PNGs of {SIDE}x{SIDE} RGBA "
+        f"{describe_machine()}; {args.images} PNGs of {args.side}x{args.side} RGBA "
         f"({input_bytes / 1e6:.1f} MB), {args.rounds} rounds alternated; "
         f"Pillow {PIL.__version__}, numpy {np.__version__}"
     )
     print()
-    print("| command | wall, median | ratio to recolor, paired median | output | wrong pixels |")
+    print("| command | wall, median | recolor's wall over this, paired | output | wrong pixels |")
     print("|---|---:|---:|---:|---:|")
-    for name in peers:
-        missing = peers[name][1]
+    ratios = {
+        name: statistics.median(
+            mine / theirs for mine, theirs in zip(seconds[first], seconds[name], strict=True)
+        )
+        for name in runnable
+    }
+    for name, (_, missing) in peers.items():
         if missing is not None:
             print(f"| {name} | {missing} | | | |")
             continue
-        ratios = [mine / theirs for mine, theirs in zip(seconds[name], seconds[first], strict=True)]
         print(
-            f"| {name} | {statistics.median(seconds[name]):.2f} s | "
-            f"{statistics.median(ratios):.2f} | {sizes[name] / 1e6:.1f} MB | {wrong[name]:,} |"
+            f"| {name} | {statistics.median(seconds[name]):.2f} s | {ratios[name]:.2f} | "
+            f"{sizes[name] / 1e6:.1f} MB | {wrong[name]:,} |"
         )
+    peer_ratios = {name: ratio for name, ratio in ratios.items() if name != first}
+    if peer_ratios:
+        fastest = min(peer_ratios, key=peer_ratios.__getitem__)
+        print()
+        print(f"{first}: {peer_ratios[fastest]:.2f}x the wall time of the fastest peer, {fastest}")
     return 0
 
 
