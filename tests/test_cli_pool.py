@@ -346,3 +346,31 @@ def test_a_message_is_read_back_as_written_and_a_cut_one_is_an_end() -> None:
     assert read_message(io.BytesIO(data)) == {"image": b"\x00" * 10}
     with pytest.raises(EOFError):
         read_message(io.BytesIO(data[:-1]))
+
+
+def test_a_pool_starts_only_for_a_batch_that_pays_for_it_unless_jobs_asks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recolor.files.batch import Plan
+    from recolor.files.location import location
+
+    small = _portraits(tmp_path / "small", 2)
+    large = tmp_path / "large.bin"
+    large.write_bytes(b"\0" * pool.MIN_BATCH_BYTES)
+
+    def plan(*paths: Path, existing: int = 0) -> Plan:
+        jobs = [(location(path), location(tmp_path / "out" / path.name)) for path in paths]
+        return Plan(jobs, set(jobs[:existing]), [])
+
+    assert not pool.pays_off(plan(*small))
+    assert pool.pays_off(plan(large, *small))
+    assert not pool.pays_off(plan(large, *small, existing=1))  # the large one is done
+
+    started = []
+    monkeypatch.setattr(pool, "_Pool", lambda *args, **kwargs: started.append(args) or 1 / 0)
+    out = str(tmp_path / "out")
+    assert main(["apply", *map(str, small), "--out-dir", out]) == 0  # in this process
+    assert started == []
+    with pytest.raises(ZeroDivisionError):
+        main(["apply", *map(str, small), "--out-dir", out, "--force", "--jobs", "2"])
+    assert len(started) == 1

@@ -1,7 +1,8 @@
 """``recolor apply``: recolour image files, one or a batch, each written atomically.
 
 One image in this process; a batch on a pool of this machine's processes,
-one per core unless ``--jobs N`` says otherwise (recolor.cli.pool); on a
+one per core unless ``--jobs N`` says otherwise, if it is large enough to
+pay for starting them (recolor.cli.pool); on a
 Dask cluster with ``--workers N`` or ``--scheduler ADDRESS``
 (recolor.cli.cluster), where inputs and outputs may also be fsspec URLs.
 """
@@ -12,7 +13,7 @@ import argparse
 
 from recolor.cli.batch import Tally, plan_jobs, progress_bar, settings_from
 from recolor.cli.options import CommandError, UsageError
-from recolor.cli.pool import cores, run_in_pool
+from recolor.cli.pool import cores, pays_off, run_in_pool
 from recolor.errors import RecolorError
 from recolor.files.display import shown
 from recolor.files.job import recolor_file
@@ -38,7 +39,7 @@ def run_apply(args: argparse.Namespace) -> int:
         return run_on_dask(plan, args)
     jobs = plan.jobs
     processes = min(args.jobs or cores(), len(jobs) - len(plan.existing))
-    if processes > 1:
+    if processes > 1 and (args.jobs is not None or pays_off(plan)):
         return run_in_pool(plan, args, processes)
     settings = settings_from(args)
     progress = progress_bar(jobs, len(jobs))

@@ -55,6 +55,7 @@ def main() -> None:
     # A pool process serves a batch, over which numpy pays for its import (the techniques
     # and the PNG writer need it): bought now, before the first image rather than after it.
     import numpy  # noqa: F401
+
     requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print goes to stderr
