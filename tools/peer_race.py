@@ -33,6 +33,7 @@ import PIL
 from PIL import Image
 
 import recolor
+from recolor.files.display import shown
 from recolor.testing import reference_recolor
 from tools.machine import describe_machine
 
@@ -55,10 +56,18 @@ for name in sys.argv[2:]:
 Command = Callable[[list[Path], Path], list[str]]
 
 
-def _recolor_apply(inputs: list[Path], out: Path) -> list[str]:
-    colours = ["--old", ",".join(map(str, OLD)), "--new", ",".join(map(str, NEW))]
-    files = [*map(str, inputs), "--out-dir", str(out)]
-    return [sys.executable, "-m", "recolor", "apply", *files, *colours]
+def _recolor_apply(tree: Path | None) -> Command:
+    """``recolor apply`` of this environment, or of the source ``tree`` (a git worktree)."""
+    start = [sys.executable, "-m", "recolor", "apply"]
+    if tree is not None:
+        code = f"import sys; sys.path.insert(0, {str(tree)!r}); from recolor.cli import command"
+        start = [sys.executable, "-c", f"{code}; sys.argv[0] = 'recolor'; command()", "apply"]
+
+    def command(inputs: list[Path], out: Path) -> list[str]:
+        colours = ["--old", ",".join(map(str, OLD)), "--new", ",".join(map(str, NEW))]
+        return [*start, *map(str, inputs), "--out-dir", str(out), *colours]
+
+    return command
 
 
 def _pyvips_loop(inputs: list[Path], out: Path) -> list[str]:
@@ -75,7 +84,7 @@ def _imagemagick(inputs: list[Path], out: Path) -> list[str]:
     return ["sh", "-c", f"set -e; {loop}"]
 
 
-def _peers() -> dict[str, tuple[Command, str | None]]:
+def _peers(trees: list[Path]) -> dict[str, tuple[Command, str | None]]:
     """Each command's name, how to run it, and why it cannot run here (None: it can)."""
     try:
         import pyvips  # type: ignore[import-untyped]  # a peer, when installed
@@ -93,8 +102,13 @@ def _peers() -> dict[str, tuple[Command, str | None]]:
         if version.startswith("Version: ImageMagick"):  # not a stand-in of that name
             magick_name = f"ImageMagick {version.split()[2]}, convert per file"
             magick_missing = None
+    recolors: dict[str, tuple[Command, str | None]] = {
+        f"recolor apply ({shown(tree)})": (_recolor_apply(tree), None) for tree in trees
+    }
+    if not trees:
+        recolors = {f"recolor apply {recolor.__version__}": (_recolor_apply(None), None)}
     return {
-        f"recolor apply {recolor.__version__}": (_recolor_apply, None),
+        **recolors,
         f"{vips_name}, a Python loop": (_pyvips_loop, vips),
         magick_name: (_imagemagick, magick_missing),
     }
@@ -128,8 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=30, help="files in the batch (30)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (5)")
     parser.add_argument("--side", type=int, default=998, help="the images' side (998)")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="a source tree whose recolor to race too (repeat; the first is the reference)",
+    )
     args = parser.parse_args(argv)
-    peers = _peers()
+    peers = _peers([tree.resolve() for tree in args.tree])
     runnable = {name: command for name, (command, missing) in peers.items() if missing is None}
     with tempfile.TemporaryDirectory(prefix="recolor-peer-race-") as folder:
         work = Path(folder)
@@ -172,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {statistics.median(seconds[name]):.2f} s | {ratios[name]:.2f} | "
             f"{sizes[name] / 1e6:.1f} MB | {wrong[name]:,} |"
         )
-    peer_ratios = {name: ratio for name, ratio in ratios.items() if name != first}
+    peer_ratios = {name: ratio for name, ratio in ratios.items() if "recolor" not in name}
     if peer_ratios:
-        fastest = min(peer_ratios, key=peer_ratios.__getitem__)
+        fastest = max(peer_ratios, key=peer_ratios.__getitem__)  # recolor over it: the most
         print()
         print(f"{first}: {peer_ratios[fastest]:.2f}x the wall time of the fastest peer, {fastest}")
     return 0

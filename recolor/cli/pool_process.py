@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from recolor.cli.signals import ignore_the_terminals_signals
 
-__all__ = ["read_message", "write_message"]
+__all__ = ["read_message", "serve", "write_message"]
 
 _LENGTH = struct.Struct("<Q")
 
@@ -56,9 +56,14 @@ def main() -> None:
     # and the PNG writer need it): bought now, before the first image rather than after it.
     import numpy  # noqa: F401
 
-    requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print goes to stderr
+    serve(sys.stdin.buffer, answers)
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """Answer each request on ``requests`` until it ends (recolor.cli.pool also calls this in
+    a process it forked)."""
     while True:
         try:
             function, arguments = read_message(requests)

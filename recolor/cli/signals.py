@@ -22,13 +22,10 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Stopped", "ignore_the_terminals_signals", "stopping_signals_raise", "stops_held"]
+__all__ = ["Stopped", "ignore_the_terminals_signals", "stopping_signals_raise"]
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 _STOPPING = (signal.SIGINT, *_SIGNALS)
-#: Inside :func:`stops_held`: the stop that came, raised at the block's end.
-_held: list[BaseException] = []
-_holding = 0
 
 
 class Stopped(BaseException):  # like KeyboardInterrupt, not an error
@@ -72,41 +69,16 @@ def ignore_the_terminals_signals() -> None:
             signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
-@contextlib.contextmanager
-def stops_held() -> Iterator[None]:
-    """Within the block, a stop signal waits, and raises as the block ends.
-
-    For a step that must not be cut in the middle: a pool process being
-    started, which the pool would not know of, and so could not end.
-    """
-    global _holding
-    _holding += 1
-    try:
-        yield
-    finally:
-        _holding -= 1
-    if not _holding and _held:
-        stop = _held.pop()
-        _held.clear()
-        raise stop
-
-
-def _stop(stop: BaseException) -> None:
-    _ignore_more()
-    if _holding:
-        _held.append(stop)
-    else:
-        raise stop
-
-
 def _ignore_more() -> None:
     for number in _STOPPING:
         signal.signal(number, signal.SIG_IGN)
 
 
 def _raise_stopped(signal_number: int, frame: FrameType | None) -> None:
-    _stop(Stopped(signal_number))
+    _ignore_more()
+    raise Stopped(signal_number)
 
 
 def _raise_interrupt(signal_number: int, frame: FrameType | None) -> None:
-    _stop(KeyboardInterrupt())
+    _ignore_more()
+    raise KeyboardInterrupt
