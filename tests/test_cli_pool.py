@@ -8,7 +8,6 @@ its own image, and the command stopped while the pool works.
 from __future__ import annotations
 
 import io
-import math
 import os
 import signal
 import subprocess
@@ -25,7 +24,8 @@ from PIL import Image
 
 import recolor
 from recolor.cli import main, pool
-from recolor.files.png import MIN_PIXELS, can_write_fast
+from recolor.cli.batch import FAST_PNG_MIN_BYTES
+from recolor.files.png import can_write_fast
 from tests import pool_faults
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,9 +114,9 @@ def test_a_batch_on_a_pool_writes_the_bytes_and_the_lines_of_one_process(
 def test_large_pngs_are_the_same_bytes_from_a_pool_as_from_one_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Written by recolor's PNG writer (from MIN_PIXELS), whatever the process has imported."""
-    side = math.isqrt(MIN_PIXELS) + 1
-    sources = _portraits(tmp_path / "in", 3, side=side)
+    """Written by recolor's PNG writer, in a batch large enough for it, from any process."""
+    sources = _portraits(tmp_path / "in", 4, side=700)
+    assert sum(path.stat().st_size for path in sources) >= FAST_PNG_MIN_BYTES
     with Image.open(sources[0]) as image:
         assert can_write_fast(image, {})
     alone = _reference(sources, tmp_path / "alone")

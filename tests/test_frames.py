@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 import recolor
+from recolor.cli.batch import FAST_PNG_MIN_BYTES
 from recolor.core.colors import match_bounds
 from recolor.core.pillow_native import recolor_image
 from recolor.files import frames as _frames
-from recolor.files.png import MIN_PIXELS
 from recolor.testing import assert_image_equal, reference_recolor
 from tests.processes import fresh_python
 
@@ -74,19 +74,19 @@ def _apply_in_a_fresh_process(tmp_path: Path, size: int, *options: str) -> str:
     return printed.splitlines()[-1]
 
 
-@pytest.mark.parametrize("size", [8, 836])
-def test_one_image_through_apply_never_imports_numpy(tmp_path: Path, size: int) -> None:
-    """Below the PNG writer's size (recolor.files.png.MIN_PIXELS: 836x836 is just below)."""
-    assert size * size < MIN_PIXELS
-    assert _apply_in_a_fresh_process(tmp_path, size) == "0 False"
-    expected = reference_recolor(recolor.sample_image(size, size), (0, 0, 0, 0), (5, 3, 192, 255))
+def test_one_image_through_apply_never_imports_numpy(tmp_path: Path) -> None:
+    """A 998x998 PNG is 0.57 MB: below what pays for numpy and recolor's PNG writer."""
+    assert _apply_in_a_fresh_process(tmp_path, 998) == "0 False"
+    assert (tmp_path / "portrait.png").stat().st_size < FAST_PNG_MIN_BYTES
+    expected = reference_recolor(recolor.sample_image(998, 998), (0, 0, 0, 0), (5, 3, 192, 255))
     with Image.open(tmp_path / "out.png") as written:
         assert_image_equal(np.asarray(written), expected)
 
 
-def test_a_large_png_pays_for_numpy_with_recolors_writer(tmp_path: Path) -> None:
-    assert _apply_in_a_fresh_process(tmp_path, 998) == "0 True"
-    expected = reference_recolor(recolor.sample_image(998, 998), (0, 0, 0, 0), (5, 3, 192, 255))
+def test_a_png_that_pays_for_numpy_gets_recolors_writer(tmp_path: Path) -> None:
+    assert _apply_in_a_fresh_process(tmp_path, 1400) == "0 True"
+    assert (tmp_path / "portrait.png").stat().st_size >= FAST_PNG_MIN_BYTES
+    expected = reference_recolor(recolor.sample_image(1400, 1400), (0, 0, 0, 0), (5, 3, 192, 255))
     with Image.open(tmp_path / "out.png") as written:
         assert_image_equal(np.asarray(written), expected)
 

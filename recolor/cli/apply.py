@@ -41,7 +41,7 @@ def run_apply(args: argparse.Namespace) -> int:
     processes = min(args.jobs or cores(), len(jobs) - len(plan.existing))
     if processes > 1 and (args.jobs is not None or pays_off(plan)):
         return run_in_pool(plan, args, processes)
-    settings = settings_from(args)
+    settings = settings_from(args, plan)
     progress = progress_bar(jobs, len(jobs))
     tally = Tally(jobs, progress)
     for job in progress:

@@ -52,7 +52,7 @@ def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
     The tasks are submitted as soon as the plan is made, so what it found of
     existing outputs holds; a worker refuses to overwrite one that appears.
     """
-    settings = settings_from(args)
+    settings = settings_from(args, plan)
     skipped = [job for job in plan.jobs if job in plan.existing]
     unread: list[str] = []
     with _client(args) as client:

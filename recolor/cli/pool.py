@@ -11,8 +11,8 @@ pool.
 
 On Linux, when this process has no other thread, the pool processes are
 forked from it, with everything it has imported; elsewhere each is a new
-``python -m recolor.cli.pool_process``. A pool process never writes a file,
-and runs in a session of its own:
+``python -m recolor.cli.pool_process``, as is one that replaces a dead one.
+A pool process never writes a file, and runs in a session of its own:
 Ctrl-C, SIGTERM or SIGHUP stop this process, which ends the pool and
 removes the one temporary file it was writing, as without a pool. A pool
 process that dies (killed, out of memory) is replaced, and the image it was
@@ -32,10 +32,17 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from recolor.cli.batch import Result, Tally, finish, progress_bar, run_job, settings_from
+from recolor.cli.batch import (
+    Result,
+    Tally,
+    finish,
+    input_bytes,
+    progress_bar,
+    run_job,
+    settings_from,
+)
 from recolor.cli.options import described
 from recolor.cli.pool_process import read_message, serve, write_message
 from recolor.cli.signals import ignore_the_terminals_signals
@@ -72,15 +79,7 @@ def cores() -> int:
 
 def pays_off(plan: Plan) -> bool:
     """Whether the batch's inputs are large enough for a pool (:data:`MIN_BATCH_BYTES`)."""
-    total = 0
-    for job in plan.jobs:
-        if job in plan.existing:
-            continue
-        readable = job[0].readable()
-        if isinstance(readable, Path):
-            with contextlib.suppress(OSError):  # unreadable: it fails in its turn
-                total += readable.stat().st_size
-    return total >= MIN_BATCH_BYTES
+    return input_bytes(plan) >= MIN_BATCH_BYTES
 
 
 def run_in_pool(
@@ -91,7 +90,7 @@ def run_in_pool(
     ``run`` is what a pool process calls for an image (:func:`run_job`, looked up as the
     batch starts); it is sent by name, so it must be importable there.
     """
-    settings = settings_from(args)
+    settings = settings_from(args, plan)
     progress = progress_bar(plan.jobs, len(plan.jobs))
     tally = Tally(plan.jobs, progress)
     pool = _Pool(processes, run or run_job, settings, skip_existing=args.ignore_existing)

@@ -30,6 +30,9 @@ class Settings(NamedTuple):
     allow_lossy: bool
     force: bool
     max_pixels: int | None = None
+    #: Whether PNGs may be written by recolor.files.png, which needs numpy: decided once for
+    #: the command, so that a file is the same bytes from any process of its batch.
+    fast_png: bool = False
 
 
 class Outcome(NamedTuple):
@@ -78,7 +81,9 @@ def recolor_file(
             raise ImageFileError(f"{shown(source)}: {error}") from None
         changed += frame_changed
         frames.append(recoloured)
-    encoded = encode(frames, image_file, target, allow_lossy=settings.allow_lossy)
+    encoded = encode(
+        frames, image_file, target, allow_lossy=settings.allow_lossy, fast_png=settings.fast_png
+    )
     total = sum(frame.width * frame.height for frame in frames)
     if write:
         target.write(encoded, force=settings.force)  # may add notes on links

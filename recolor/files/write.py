@@ -73,14 +73,17 @@ class Named(Protocol):
 class EncodedImage:
     """The first frame as Pillow writes it, and the ``save`` arguments for the rest."""
 
-    def __init__(self, image: Image.Image, image_format: str, notes: list[str]) -> None:
+    def __init__(
+        self, image: Image.Image, image_format: str, notes: list[str], *, fast_png: bool = False
+    ) -> None:
         self.image = image
         self.format = image_format
         self.options: dict[str, Any] = {}
         self.notes = notes
+        self.fast_png = fast_png  # recolor.files.png may write it
 
     def save(self, file: Any) -> None:
-        if self.format == "PNG" and png.can_write_fast(self.image, self.options):
+        if self.format == "PNG" and self.fast_png and png.can_write_fast(self.image, self.options):
             png.write_png(self.image, file, self.options)  # Pillow's chunks, faster image data
         else:
             self.image.save(file, format=self.format, **self.options)
@@ -148,8 +151,12 @@ def encode(
     path: Named,
     *,
     allow_lossy: bool = False,
+    fast_png: bool = False,
 ) -> EncodedImage:
-    """How to write ``frames`` (recoloured from ``source``) to ``path``, checked by a dry run."""
+    """How to write ``frames`` (recoloured from ``source``) to ``path``, checked by a dry run.
+
+    ``fast_png``: a PNG may be written by recolor.files.png (which needs numpy).
+    """
     image_format = output_format(path)
     name = shown(path)
     if len(frames) > 1 and image_format not in Image.SAVE_ALL:
@@ -173,7 +180,7 @@ def encode(
     fitted = [_fit_mode(frame, image_format, name, allow_lossy) for frame in frames]
     images = [image for image, _ in fitted]
     notes = sorted({note for _, note in fitted if note} | kept_notes)
-    encoded = EncodedImage(images[0], image_format, notes=notes)
+    encoded = EncodedImage(images[0], image_format, notes=notes, fast_png=fast_png)
     _keep_settings(encoded, source, name)
     if len(images) > 1:
         _keep_frames(encoded, images[1:], source)
