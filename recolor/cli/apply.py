@@ -13,7 +13,6 @@ import argparse
 
 from recolor.cli.batch import Tally, plan_jobs, progress_bar, settings_from
 from recolor.cli.options import CommandError, UsageError
-from recolor.cli.pool import cores, pays_off, run_in_pool
 from recolor.errors import RecolorError
 from recolor.files.display import shown
 from recolor.files.job import recolor_file
@@ -38,9 +37,12 @@ def run_apply(args: argparse.Namespace) -> int:
 
         return run_on_dask(plan, args)
     jobs = plan.jobs
-    processes = min(args.jobs or cores(), len(jobs) - len(plan.existing))
-    if processes > 1 and (args.jobs is not None or pays_off(plan)):
-        return run_in_pool(plan, args, processes)
+    if len(jobs) - len(plan.existing) > 1:
+        from recolor.cli.pool import cores, pays_off, run_in_pool  # not for one image
+
+        processes = min(args.jobs or cores(), len(jobs) - len(plan.existing))
+        if processes > 1 and (args.jobs is not None or pays_off(plan)):
+            return run_in_pool(plan, args, processes)
     settings = settings_from(args, plan)
     progress = progress_bar(jobs, len(jobs))
     tally = Tally(jobs, progress)
