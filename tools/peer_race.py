@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (5)")
     parser.add_argument("--side", type=int, default=998, help="the images' side (998)")
     parser.add_argument(
+        "--out", type=Path, help="also write the table here (docs/measured/peer_race.md, for the docs)"
+    )
+    parser.add_argument(
         "--tree",
         type=Path,
         action="append",
@@ -171,14 +174,16 @@ def main(argv: list[str] | None = None) -> int:
                     wrong[name] = wrong_pixels(inputs, out)
                 shutil.rmtree(out)
     first = next(iter(runnable))
-    print(
+    lines: list[str] = []
+    say = lines.append  # the report, for stdout and --out
+    say(
         f"{describe_machine()}; {args.images} PNGs of {args.side}x{args.side} RGBA "
         f"({input_bytes / 1e6:.1f} MB), {args.rounds} rounds alternated; "
         f"Pillow {PIL.__version__}, numpy {np.__version__}"
     )
-    print()
-    print("| command | wall, median | recolor's wall over this, paired | output | wrong pixels |")
-    print("|---|---:|---:|---:|---:|")
+    say("")
+    say("| command | wall, median | recolor's wall over this, paired | output | wrong pixels |")
+    say("|---|---:|---:|---:|---:|")
     ratios = {
         name: statistics.median(
             mine / theirs for mine, theirs in zip(seconds[first], seconds[name], strict=True)
@@ -187,17 +192,22 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name, (_, missing) in peers.items():
         if missing is not None:
-            print(f"| {name} | {missing} | | | |")
+            say(f"| {name} | {missing} | | | |")
             continue
-        print(
+        say(
             f"| {name} | {statistics.median(seconds[name]):.2f} s | {ratios[name]:.2f} | "
             f"{sizes[name] / 1e6:.1f} MB | {wrong[name]:,} |"
         )
     peer_ratios = {name: ratio for name, ratio in ratios.items() if "recolor" not in name}
     if peer_ratios:
         fastest = max(peer_ratios, key=peer_ratios.__getitem__)  # recolor over it: the most
-        print()
-        print(f"{first}: {peer_ratios[fastest]:.2f}x the wall time of the fastest peer, {fastest}")
+        say("")
+        say(f"{first}: {peer_ratios[fastest]:.2f}x the wall time of the fastest peer, {fastest}")
+    report = "\n".join(lines) + "\n"
+    sys.stdout.write(report)
+    if args.out is not None:
+        invoked = " ".join(["python -m tools.peer_race", *(argv or sys.argv[1:])])
+        args.out.write_text(f"Measured by `{invoked}`:\n\n{report}", encoding="utf-8")
     return 0
 
 
