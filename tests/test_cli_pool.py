@@ -353,3 +353,24 @@ def test_a_pool_starts_only_for_a_batch_that_pays_for_it_unless_jobs_asks(
     with pytest.raises(ZeroDivisionError):
         main(["apply", *map(str, small), "--out-dir", out, "--force", "--jobs", "2"])
     assert len(started) == 1
+
+
+def test_the_pool_starts_before_the_progress_bar_whose_thread_would_keep_it_from_forking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+    real_pool, real_bar = pool._Pool, pool.progress_bar
+
+    def recording_pool(*args: object, **kwargs: object) -> object:
+        order.append("pool")
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    def recording_bar(*args: object) -> object:
+        order.append("progress bar")
+        return real_bar(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pool, "_Pool", recording_pool)
+    monkeypatch.setattr(pool, "progress_bar", recording_bar)
+    sources = _portraits(tmp_path / "in", 2)
+    assert main(["apply", *map(str, sources), "--out-dir", str(tmp_path / "out"), *JOBS]) == 0
+    assert order == ["pool", "progress bar"]

@@ -91,10 +91,11 @@ def run_in_pool(
     batch starts); it is sent by name, so it must be importable there.
     """
     settings = settings_from(args, plan)
-    progress = progress_bar(plan.jobs, len(plan.jobs))
-    tally = Tally(plan.jobs, progress)
+    # Before the progress bar, whose monitor thread would keep the pool from forking.
     pool = _Pool(processes, run or run_job, settings, skip_existing=args.ignore_existing)
     try:
+        progress = progress_bar(plan.jobs, len(plan.jobs))
+        tally = Tally(plan.jobs, progress)
         ahead = processes * (1 + _QUEUED_PER_PROCESS)
         for job, result in pool.results(progress, ahead=ahead):
             if result is None:
