@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (5)")
     parser.add_argument("--side", type=int, default=998, help="the images' side (998)")
     parser.add_argument(
-        "--out", type=Path, help="also write the table here (docs/measured/peer_race.md, for the docs)"
+        "--out", type=Path, help="also write the table here (docs/measured/peer_race.md)"
     )
     parser.add_argument(
         "--tree",
