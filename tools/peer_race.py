@@ -87,7 +87,7 @@ def _imagemagick(inputs: list[Path], out: Path) -> list[str]:
 def _peers(trees: list[Path]) -> dict[str, tuple[Command, str | None]]:
     """Each command's name, how to run it, and why it cannot run here (None: it can)."""
     try:
-        import pyvips  # type: ignore[import-untyped]  # a peer, when installed
+        import pyvips  # a peer, when installed
 
         vips: str | None = None
         vips_name = f"pyvips {pyvips.__version__} (libvips {pyvips.version(0)}.{pyvips.version(1)})"
