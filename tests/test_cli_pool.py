@@ -242,21 +242,23 @@ def _pool_processes(command: subprocess.Popen[str]) -> list[psutil.Process]:
     raise AssertionError("the command never started its two pool processes")
 
 
+#: A batch long enough that the test acts while the pool still has most of it to do:
+#: 24 images of 600x600 take the pool a second or more, an order above the test's own steps.
+_LONG_BATCH = {"count": 24, "side": 600}
+
+
 @needs_posix_signals
 def test_a_pool_process_killed_from_outside_mid_batch_makes_no_false_failure(
     tmp_path: Path,
 ) -> None:
-    sources = _portraits(tmp_path / "in", 16, side=200)
+    sources = _portraits(tmp_path / "in", **_LONG_BATCH)
     expected = _reference(sources, tmp_path / "alone")
-    command = _start(sources, tmp_path / "out")
-    victim = _pool_processes(command)[0]
-    assert command.stdout is not None
-    command.stdout.readline()  # the first image is written: the pool is at work
-    victim.kill()
-    out, err = command.communicate(timeout=120)
+    with _start(sources, tmp_path / "out") as command:
+        _pool_processes(command)[0].kill()  # at work on its first image, or about to be
+        out, err = command.communicate(timeout=120)
     assert (command.returncode, out.splitlines()[-1]) == (
         0,
-        "16 recoloured, 0 skipped, 0 failed",
+        f"{len(sources)} recoloured, 0 skipped, 0 failed",
     ), err
     assert {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()} == expected
 
@@ -269,13 +271,13 @@ def test_a_signal_to_the_whole_process_group_mid_batch_stops_it_in_one_line(
     """As a terminal sends Ctrl-C or a hangup: to the command and to every process of its
     group. Only the command answers; no temporary file stays, and no pool process."""
     number = getattr(signal, signal_name)
-    sources = _portraits(tmp_path / "in", 16, side=200)
-    command = _start(sources, tmp_path / "out")
-    processes = _pool_processes(command)
-    assert command.stdout is not None
-    command.stdout.readline()
-    os.killpg(command.pid, number)
-    _, err = command.communicate(timeout=60)
+    sources = _portraits(tmp_path / "in", **_LONG_BATCH)
+    with _start(sources, tmp_path / "out") as command:
+        processes = _pool_processes(command)
+        assert command.stdout is not None
+        command.stdout.readline()  # the first image is written: the pool is at work
+        os.killpg(command.pid, number)
+        _, err = command.communicate(timeout=60)
     expected = 130 if number == signal.SIGINT else 128 + number
     stopped = "interrupted" if number == signal.SIGINT else f"stopped by {signal_name}"
     assert (command.returncode, err.strip().splitlines()) == (expected, [f"recolor: {stopped}"])
