@@ -496,3 +496,36 @@ def test_workers_and_scheduler_are_one_or_the_other(portrait: Path, tmp_path: Pa
         main(
             ["apply", str(portrait), str(tmp_path / "o.png"), "--workers", "2", "--scheduler", "x"]
         )
+
+
+class _FlushRecorder(io.StringIO):
+    """A stdout that is not a terminal, keeping what had been written at each flush."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed: list[str] = []
+
+    def flush(self) -> None:
+        self.flushed.append(self.getvalue())
+
+    def isatty(self) -> bool:
+        return False
+
+
+def test_each_images_line_reaches_a_pipe_when_the_image_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log or a pipe (block-buffered) gets each line as its image is done, not all at
+    the end: a command killed mid-batch has said what it wrote."""
+    sources = []
+    for index in range(3):
+        sources.append(tmp_path / f"{index}.png")
+        Image.fromarray(recolor.sample_image(8, 8, seed=index)).save(sources[-1])
+    stdout = _FlushRecorder()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    out = tmp_path / "out"
+    assert main(["apply", *map(str, sources), "--out-dir", str(out), "--jobs", "1"]) == 0
+    lines = stdout.getvalue().splitlines()
+    assert len(lines) == 4  # three images and the count
+    for done in range(1, 4):
+        assert "\n".join(lines[:done]) + "\n" in stdout.flushed, f"line {done} was not flushed"

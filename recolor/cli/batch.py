@@ -163,14 +163,14 @@ class Tally:
     def recoloured(self, job: Job, outcome: Outcome) -> None:
         source, target = job
         for note in outcome.notes:
-            self.progress.write(f"recolor: {note}", file=sys.stderr)
+            self._line(f"recolor: {note}", file=sys.stderr)
         self.counts["recoloured"] += 1
-        self.progress.write(
+        self._line(
             f"{shown(source)} -> {shown(target)}: "
             f"{outcome.changed} of {outcome.total} pixels recoloured"
         )
         if not outcome.changed:
-            self.progress.write(
+            self._line(
                 f"recolor: warning: {shown(source)}: no pixel matched the colour to replace; "
                 "the output has the input's pixels",
                 file=sys.stderr,
@@ -179,12 +179,18 @@ class Tally:
     def skipped(self, job: Job) -> None:
         source, target = job
         self.counts["skipped"] += 1
-        self.progress.write(f"{shown(source)} -> {shown(target)}: skipped, it exists")
+        self._line(f"{shown(source)} -> {shown(target)}: skipped, it exists")
 
     def failed(self, error: BaseException | str) -> None:
         self.counts["failed"] += 1
         message = error if isinstance(error, str) else described(error)
-        self.progress.write(f"recolor: error: {message}", file=sys.stderr)
+        self._line(f"recolor: error: {message}", file=sys.stderr)
+
+    def _line(self, text: str, file: TextIO | None = None) -> None:
+        """One line, flushed at once: a pipe or a log file gets each image's line as it is
+        done (a pipe's stdout is buffered), not the whole batch's lines at the end."""
+        self.progress.write(text, file=file)
+        (file or sys.stdout).flush()
 
     def status(self) -> int:
         """Print the count (for a batch) and the failures; the exit status."""
