@@ -499,7 +499,8 @@ def test_workers_and_scheduler_are_one_or_the_other(portrait: Path, tmp_path: Pa
 
 
 class _FlushRecorder(io.StringIO):
-    """A stdout that is not a terminal, keeping what had been written at each flush."""
+    """A stdout that is not a terminal (as StringIO is not), keeping what had been written at
+    each flush."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -507,9 +508,6 @@ class _FlushRecorder(io.StringIO):
 
     def flush(self) -> None:
         self.flushed.append(self.getvalue())
-
-    def isatty(self) -> bool:
-        return False
 
 
 def test_each_images_line_reaches_a_pipe_when_the_image_is_done(
