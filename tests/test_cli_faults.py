@@ -211,6 +211,63 @@ def test_a_signal_after_the_stop_finds_the_process_still_ignoring_it() -> None:
     assert (ended.returncode, ended.stdout.strip()) == (0, "ended"), ended.stderr
 
 
+A_LIBRARY_TURNS_THE_STOP_INTO = """
+import os, signal, sys, time
+import recolor.cli
+from recolor.files.write import EncodedImage
+
+saves = []
+save = EncodedImage.save
+
+def save_interrupted(self, file):
+    saves.append(1)
+    try:
+        signal.raise_signal(signal.SIG{name})  # its handler raises here
+        time.sleep(5)
+    except BaseException:
+        if "{what}" == "nothing":  # caught, and the save goes on
+            save(self, file)
+            return
+    # as numpy's import does: whatever interrupted it becomes an ImportError
+    raise ImportError("cannot load module more than once per process")
+
+EncodedImage.save = save_interrupted
+status = recolor.cli.main(sys.argv[1:])
+print(len(saves))
+sys.exit(status)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("what", ["an error", "nothing"])
+@pytest.mark.parametrize("images", [1, 3])
+@pytest.mark.parametrize(("name", "status"), [("HUP", 129), ("TERM", 143), ("INT", 130)])
+def test_a_stop_that_a_library_turns_into_an_error_or_nothing_still_stops(
+    tmp_path: Path, name: str, status: int, images: int, what: str
+) -> None:
+    # In CI a SIGTERM that landed in numpy's first import (the fast PNG writer's, mid-batch)
+    # became an ImportError: the batch went on, each image failing, and exited 1.
+    sources = [_portrait(tmp_path / f"in{index}.png") for index in range(images)]
+    out = tmp_path / "out"
+    script = A_LIBRARY_TURNS_THE_STOP_INTO.replace("{name}", name).replace("{what}", what)
+    arguments = ["apply", *map(str, sources), "--out-dir", str(out), "--jobs", "1"]
+    ended = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    stopped = "recolor: interrupted" if name == "INT" else f"recolor: stopped by SIG{name}"
+    assert (ended.returncode, _lines(ended.stderr), ended.stdout.splitlines()[-1:]) == (
+        status,
+        [stopped],
+        ["1"],  # the batch stopped at its first image
+    ), ended.stderr
+    assert not [path.name for path in out.glob(".*.tmp")]
+
+
 SIGNAL_AS_THE_HANDLERS_ARE_SET = """
 import contextlib, signal, sys
 import recolor.cli

@@ -18,7 +18,11 @@ import sys
 from collections.abc import Sequence
 
 from recolor.cli.arguments import parse_color
-from recolor.cli.signals import Stopped, stopping_signals_raise
+from recolor.cli.signals import (
+    Stopped,
+    raise_stop_received,
+    stopping_signals_raise,
+)
 from recolor.errors import RecolorError
 from recolor.files.display import shown
 
@@ -44,7 +48,9 @@ def _main(argv: Sequence[str] | None, *, process_ends: bool) -> int:
     # or while an error below is being reported, is still one line and its status.
     try:
         with stopping_signals_raise(process_ends=process_ends):
-            return _run(argv)
+            status = _run(argv)
+            raise_stop_received()  # one that code below caught and went on after
+            return status
     except (KeyboardInterrupt, Stopped) as stop:
         return _stopped(stop)
 
@@ -66,31 +72,24 @@ def _run(argv: Sequence[str] | None) -> int:
     except OSError as error:
         # What the commands did not foresee about a file: still one line.
         return _fail(f"recolor: error: {error}", 1)
-    except Exception as error:
-        # A signal raised inside an import or a class body arrives wrapped.
-        cause = _stop_behind(error)
-        if cause is None:
-            raise
-        return _stopped(cause)
+    except Exception:
+        # A signal raised inside an import or a class body arrives as another exception.
+        raise_stop_received()
+        raise
 
 
-def _stop_behind(error: BaseException) -> KeyboardInterrupt | Stopped | None:
-    cause = error.__cause__ or error.__context__
-    while cause is not None:
-        if isinstance(cause, (KeyboardInterrupt, Stopped)):
-            return cause
-        cause = cause.__cause__ or cause.__context__
-    return None
+def _fail(message: str, status: int) -> int:
+    raise_stop_received()  # the error is the stop's doing: the stop is what happened
+    print(shown(message), file=sys.stderr)
+    return status
 
 
 def _stopped(stop: KeyboardInterrupt | Stopped) -> int:
     if isinstance(stop, Stopped):
-        return _fail(f"recolor: stopped by {stop.name}", 128 + stop.signal_number)
-    return _fail("recolor: interrupted", 130)
-
-
-def _fail(message: str, status: int) -> int:
-    print(shown(message), file=sys.stderr)
+        message, status = f"recolor: stopped by {stop.name}", 128 + stop.signal_number
+    else:
+        message, status = "recolor: interrupted", 130
+    print(message, file=sys.stderr)
     return status
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from recolor.cli.options import CommandError, UsageError, described
+from recolor.cli.signals import raise_stop_received
 from recolor.core.threads import set_thread_limit
 from recolor.errors import RecolorError
 from recolor.files.batch import Job, Plan, plan_batch
@@ -188,7 +189,11 @@ class Tally:
 
     def _line(self, text: str, file: TextIO | None = None) -> None:
         """One line, flushed at once: a pipe or a log file gets each image's line as it is
-        done (a pipe's stdout is buffered), not the whole batch's lines at the end."""
+        done (a pipe's stdout is buffered), not the whole batch's lines at the end.
+
+        A stop signal that came meanwhile is raised here, whatever code between took it for:
+        an image it made fail is not reported, and the batch goes no further."""
+        raise_stop_received()
         self.progress.write(text, file=file)
         (file or sys.stdout).flush()
 

@@ -13,6 +13,11 @@ After it, the caller's handlers are back, but for the ``recolor`` process
 itself (``process_ends``): there they stay ignored, since a late one would
 arrive in the interpreter's shutdown (its wait for threads), past every
 handler, and print a traceback.
+
+The stop is also recorded (:func:`stop_received`): code between the handler
+and the command may catch it and raise an error of its own instead (numpy's
+import turns whatever interrupts it into an ImportError), and the error it
+caused must not be reported, or counted as an image that failed, in its place.
 """
 
 from __future__ import annotations
@@ -22,10 +27,18 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Stopped", "ignore_the_terminals_signals", "stopping_signals_raise"]
+__all__ = [
+    "Stopped",
+    "ignore_the_terminals_signals",
+    "raise_stop_received",
+    "stop_received",
+    "stopping_signals_raise",
+]
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 _STOPPING = (signal.SIGINT, *_SIGNALS)
+#: The stop a signal raised in the current block, if one did.
+_received: list[KeyboardInterrupt | Stopped] = []
 
 
 class Stopped(BaseException):  # like KeyboardInterrupt, not an error
@@ -49,16 +62,32 @@ def stopping_signals_raise(*, process_ends: bool = False) -> Iterator[None]:
     caller's handlers back.
     """
     previous = {number: signal.getsignal(number) for number in _STOPPING}
+    _received.clear()
     for number in _SIGNALS:
         signal.signal(number, _raise_stopped)
     signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
-        stopped = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        stopped = bool(_received)
+        _received.clear()
         if not (stopped and process_ends):
             for number, handler in previous.items():
                 signal.signal(number, handler)
+
+
+def stop_received() -> KeyboardInterrupt | Stopped | None:
+    """The stop a signal raised in the current :func:`stopping_signals_raise` block, whatever
+    became of it; None if none did."""
+    return _received[0] if _received else None
+
+
+def raise_stop_received() -> None:
+    """Raise the stop a signal raised, if one did: for code about to report an error, which
+    the stop may have caused."""
+    stop = stop_received()
+    if stop is not None:
+        raise stop
 
 
 def ignore_the_terminals_signals() -> None:
@@ -75,10 +104,14 @@ def _ignore_more() -> None:
 
 
 def _raise_stopped(signal_number: int, frame: FrameType | None) -> None:
-    _ignore_more()
-    raise Stopped(signal_number)
+    _raise(Stopped(signal_number))
 
 
 def _raise_interrupt(signal_number: int, frame: FrameType | None) -> None:
+    _raise(KeyboardInterrupt())
+
+
+def _raise(stop: KeyboardInterrupt | Stopped) -> None:
     _ignore_more()
-    raise KeyboardInterrupt
+    _received.append(stop)
+    raise stop
