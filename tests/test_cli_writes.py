@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from PIL import Image
 
 import recolor
 from recolor.cli import main
+from recolor.files import atomic
 from recolor.files.atomic import atomic_write, remove_leftovers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,6 +113,64 @@ def test_two_writers_of_one_name_never_both_win(tmp_path: Path) -> None:
         assert sorted(outcomes) == ["refused", "won"], attempt
         assert len(set(path.read_bytes())) == 1
     assert _temporary_files(tmp_path) == []
+
+
+class _StopAtCall:
+    """A profiler that raises KeyboardInterrupt, as a signal's handler does, at the ``at``-th
+    place recolor.files.atomic could meet one: Python runs a handler as a function begins and
+    after a call returns. Then none more, as after the first stop."""
+
+    def __init__(self, at: int | None) -> None:
+        self.at = at
+        self.places: list[str] = []
+
+    def __call__(self, frame: Any, event: str, arg: Any) -> None:
+        in_atomic = frame.f_code.co_filename == atomic.__file__
+        called_from_atomic = frame.f_back is not None and (
+            frame.f_back.f_code.co_filename == atomic.__file__
+        )
+        if (event == "c_return" and in_atomic) or (
+            event in ("call", "return") and called_from_atomic
+        ):
+            self.places.append(f"{event} {getattr(arg, '__name__', frame.f_code.co_name)}")
+            if len(self.places) == self.at:
+                raise KeyboardInterrupt
+
+
+# A stop as os.fdopen returns leaves its file object to the garbage collector, which closes
+# it (an unclosed-file warning): a descriptor, not a file on disk, which is what this is about.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_stop_anywhere_in_an_atomic_write_leaves_a_whole_file_or_none(
+    tmp_path: Path, overwrite: bool
+) -> None:
+    # Every place the write may meet a signal, each its own case: in CI a SIGINT that came
+    # after the hard link, as the cleanup began, left the temporary file beside the output.
+    content = bytes(range(256)) * 64
+
+    def write(path: Path, profiler: _StopAtCall) -> None:
+        sys.setprofile(profiler)
+        try:
+            atomic_write(path, lambda file: file.write(content), overwrite=overwrite)
+        finally:
+            sys.setprofile(None)
+
+    counted = _StopAtCall(None)
+    write(tmp_path / "counted.bin", counted)
+    assert len(counted.places) > 10, counted.places
+    for at, place in enumerate(counted.places, start=1):
+        path = tmp_path / f"out-{at}.bin"
+        if overwrite:
+            path.write_bytes(b"old")
+        try:
+            write(path, _StopAtCall(at))
+        except KeyboardInterrupt:
+            written = path.read_bytes() if path.exists() else None
+            assert written in (content, b"old" if overwrite else None), place
+        else:
+            assert path.read_bytes() == content, place
+        assert _temporary_files(tmp_path) == [], place
 
 
 def test_leftovers_of_a_killed_run_are_removed_and_a_live_ones_kept(tmp_path: Path) -> None:

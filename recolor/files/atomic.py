@@ -71,8 +71,13 @@ def atomic_write(
                 if not _same_content(temporary, path):
                     raise
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        # A stop signal's exception may land on any call, the removal's own included (after
+        # a hard link, the temporary file is all that is left to remove): removed again then.
+        try:
+            _remove(temporary)
+        except BaseException:
+            _remove(temporary)
+            raise
 
 
 def remove_leftovers(folder: Path) -> list[Path]:
@@ -86,6 +91,11 @@ def remove_leftovers(folder: Path) -> list[Path]:
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))
     return removed
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _link_exclusively(temporary: Path, path: Path) -> None:
