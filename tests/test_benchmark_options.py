@@ -230,7 +230,7 @@ def _path_options() -> dict[str, str]:
 
 #: What each group's options need beside them; the cost mode counts nothing (-k none).
 MODES = {
-    "recolor": ["-k", "test_readme"],
+    "recolor": ["-k", "256x256-copy"],
     "recolor-cost": ["--recolor-cost", "-k", "no_case_at_all"],
 }
 
@@ -267,6 +267,10 @@ def test_every_path_option_takes_its_path_after_a_space_or_an_equals_sign(
             "-p",
             "no:cacheprovider",
             # No test path: as in the README's commands, the only paths are the options'.
+            # The benchmarks alone are collected, as pytest's testpaths: what the options
+            # change, in a third of the time of every module's doctests.
+            "-o",
+            "testpaths=benchmarks",
             *MODES[mode],
             *given,
         ],
