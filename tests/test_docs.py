@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -275,6 +276,18 @@ def _check_python(argv: list[str], tmp_path: Path) -> None:
             copy(ROOT / name, tmp_path / name)
         ran = _run_in(tmp_path, argv)
         assert ran.returncode == 0, ran.stdout + ran.stderr
+    elif module == "benchmarks.instrument.history":
+        # gh-pages is not in this clone: the command as written, on a data.js of its own,
+        # whose series are too short to need the detector (its environment is another).
+        data = tmp_path / "data.js"
+        push = {"commit": {"id": "a" * 40}, "tool": "customSmallerIsBetter"}
+        bench = {"name": "c", "value": 1.0, "unit": "x copy", "extra": ""}
+        entries = {"s": [{**push, "benches": [bench]}] * 3}
+        data.write_text("window.BENCHMARK_DATA = " + json.dumps({"entries": entries}))
+        given = [str(data) if word.endswith("data.js") else word for word in arguments]
+        ran = _run_in(ROOT, ["-m", module, *given])
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert "Too short to judge" in ran.stdout
     elif module.startswith("benchmarks.instrument.cost."):
         if _shallow():
             pytest.skip("a shallow clone holds not the history these commands name")

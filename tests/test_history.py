@@ -326,6 +326,7 @@ def test_the_expression_forms_our_workflow_uses() -> None:
 
 def _seeded_points(commits: list[str]) -> list[dict[str, Any]]:
     """Points as `python -m benchmarks.instrument.cost.history` writes them, one per commit."""
+    import benchmarks.adapter
     from benchmarks.instrument.cost.callgrind import Cost
     from benchmarks.instrument.cost.decision import series_point
     from benchmarks.instrument.cost.history import TOOL
@@ -346,7 +347,7 @@ def _seeded_points(commits: list[str]) -> list[dict[str, Any]]:
             "date": 1_761_991_200_000 + index,
             "tool": TOOL,
             "benches": [
-                series_point(key, Cost(cycles // 2, 1_000 + index, 100))
+                series_point(benchmarks.adapter, key, Cost(cycles // 2, 1_000 + index, 100))
                 for key, (_, _, cycles) in CASES.items()
             ],
         }

@@ -13,6 +13,12 @@ MACHINE_INFO = {
         "cores": 2,
         "platform": "Linux x86_64",
         "opencv_cpu_features": "SSE *AVX2 *AVX512-SKX?",
+        "recolor": "0.1.0",
+        "numpy": "2.4.6",
+        "opencv": "5.1.0",
+        "pillow": "13.0.0",
+        "numba": None,
+        "python": "3.11.7",
     }
 }
 BENCHMARK_JSON = {
@@ -52,7 +58,8 @@ def test_x_copy_series_is_custom_smaller_is_better(tmp_path: Path) -> None:
         "unit": "x copy",
         "value": 380.1235,
         "extra": "group 998x998; CPU 1.00; fresh processes, as 998x998-numpy_mask; "
-        "on AMD EPYC, 2 cores, Linux x86_64, AVX2",
+        "on AMD EPYC, 2 cores, Linux x86_64, AVX2; "
+        "versions numpy=2.4.6 opencv=5.1.0 pillow=13.0.0 python=3.11.7",
     }
 
 
@@ -67,7 +74,8 @@ def test_seconds_series_is_the_median_in_seconds_named_by_case_key(tmp_path: Pat
         "unit": "seconds per call (median)",
         "value": 0.00012,
         "extra": "group 998x998; pytest-benchmark's median of 900 rounds in one process; "
-        "on AMD EPYC, 2 cores, Linux x86_64, AVX2",
+        "on AMD EPYC, 2 cores, Linux x86_64, AVX2; "
+        "versions numpy=2.4.6 opencv=5.1.0 pillow=13.0.0 python=3.11.7",
     }
 
 

@@ -132,3 +132,11 @@ def simd_level() -> str:
     if platform.machine().lower() in ("arm64", "aarch64"):
         return "NEON"  # every 64-bit Arm CPU has it
     return "baseline SIMD"
+
+
+def versions_text(versions: Mapping[str, str | None]) -> str:
+    """``versions numpy=2.4.6 opencv=5.1.0 ...``: what a stored point's text names of the
+    versions it depends on, for the history to say when they changed with a figure."""
+    return "versions " + " ".join(
+        f"{name}={version}" for name, version in sorted(versions.items()) if version
+    )

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument.machine import machine_name
+from benchmarks.instrument.machine import machine_name, versions_text
 from benchmarks.instrument.meters import format_seconds
 
 
@@ -43,9 +43,19 @@ def measured(document: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
 
 
 def machine(document: dict[str, Any]) -> str:
-    """The machine that measured the run, as the instrument names it (CPU, cores, system, SIMD)."""
-    facts = measured(document)[1]
-    return machine_name(facts) if facts else "an unnamed machine"
+    """The machine that measured the run, as the instrument names it (CPU, cores, system, SIMD),
+    and the versions of what the code measured runs with."""
+    package, facts = measured(document)
+    if not facts:
+        return "an unnamed machine"
+    versions = {
+        name: facts.get(name)
+        for name in ("python", "numpy", "opencv", "pillow", "numba")
+        if name != package
+    }
+    if not any(versions.values()):
+        return machine_name(facts)
+    return f"{machine_name(facts)}; {versions_text(versions)}"
 
 
 def seconds_series(document: dict[str, Any]) -> list[dict[str, Any]]:

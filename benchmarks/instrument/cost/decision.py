@@ -35,7 +35,7 @@ from benchmarks.instrument.cost.callgrind import (
     valgrind_version,
 )
 from benchmarks.instrument.files import shown, write_text
-from benchmarks.instrument.machine import cpu_model
+from benchmarks.instrument.machine import cpu_model, versions_text
 from benchmarks.instrument.verdict import Status, Verdict
 
 FORMAT = 2
@@ -198,7 +198,7 @@ def depends_on(facts: CaseFacts) -> tuple[str, ...]:
     return (*TOOLCHAIN, *dependencies.ALWAYS, *facts.depends_on)
 
 
-def series_point(key: str, cost: Cost) -> dict[str, Any]:
+def series_point(suite: Suite, key: str, cost: Cost) -> dict[str, Any]:
     """One case's count as github-action-benchmark's ``customSmallerIsBetter`` keeps it."""
     return {
         "name": key,
@@ -206,7 +206,7 @@ def series_point(key: str, cost: Cost) -> dict[str, Any]:
         "value": cost.estimated_cycles,
         "extra": f"instructions {cost.instructions}, L1 misses {cost.l1_misses}, "
         f"LL misses {cost.ll_misses}; per call on valgrind {valgrind_version()}'s simulated "
-        f"CPU, host {cpu_model()}",
+        f"CPU, host {cpu_model()}; {versions_text(_toolchain(suite))}",
     }
 
 

@@ -87,7 +87,7 @@ def count_commit(suite: Suite, commit: str, cases: Sequence[Case]) -> list[dict[
                 cost, _ = callgrind.measure(suite, case, root)
             except callgrind.CostError:
                 continue
-            points.append(series_point(case.key, cost))
+            points.append(series_point(suite, case.key, cost))
     return points
 
 

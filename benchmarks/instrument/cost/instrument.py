@@ -395,7 +395,9 @@ def finish(session: CostSession) -> None:
         keep = {case.key for case in session.suite.cost_cases()}
         cost_gate.write(session.suite, config.cost_baseline, session.recorded, keep=keep)
     if config.cost_json is not None:
-        series = [cost_gate.series_point(v.case.key, v.current) for v in session.verdicts]
+        series = [
+            cost_gate.series_point(session.suite, v.case.key, v.current) for v in session.verdicts
+        ]
         write_text(Path(config.cost_json), json.dumps(series, indent=1) + "\n")
 
 

@@ -1,0 +1,153 @@
+"""Change points of every case's series, found over the whole history by Apache Otava.
+
+A single-point alert compares each push with the one before it: on a shared
+runner the noise of one point is the threshold's enemy, so thresholds grow
+until real steps pass unseen. Change-point detection looks at the whole
+series instead: Otava (``apache-otava``; Hunter, ICPE 2023) splits it
+where the points before and after differ most (E-divisive means) and keeps
+a split that a t-test finds significant. Each change is printed with the
+first commit after it, the means before and after, their ratio and the
+t-test's p-value; regressions first.
+
+A change is the code's only where nothing else changed with it: when the
+machine, valgrind or a library's version recorded beside the points also
+changed at that point, it says so, and the code is not the only suspect.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks.instrument.history.datajs import Point, Series, environment
+
+__all__ = ["MIN_POINTS", "Change", "DetectorMissing", "Settings", "detect", "find", "report"]
+
+#: Fewer points than this are not judged: three a side at least.
+MIN_POINTS = 6
+INSTALL = (
+    "pip install 'apache-otava==0.8.0' in an environment of its own (its package pins "
+    "numpy 2.2.0, which must not replace the numpy of the code measured)"
+)
+
+
+class DetectorMissing(Exception):
+    """Otava is not installed here; the message says how to install it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Otava's settings: the p-value a change must reach, the smallest relative change kept
+    (0: any significant one), and the window of points the first pass splits."""
+
+    max_pvalue: float = 0.001
+    min_magnitude: float = 0.0
+    window: int = 50
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change point of one case's series: ``index`` is its first point after the change."""
+
+    series: Series
+    index: int
+    mean_before: float
+    mean_after: float
+    pvalue: float
+
+    @property
+    def ratio(self) -> float:
+        return self.mean_after / self.mean_before if self.mean_before else float("inf")
+
+    @property
+    def regression(self) -> bool:
+        return self.ratio < 1 if self.series.bigger_is_better else self.ratio > 1
+
+    @property
+    def first(self) -> Point:
+        """The first point after the change: its commit is the first suspect."""
+        return self.series.points[self.index]
+
+    def world_changes(self) -> list[str]:
+        """What else changed at this point: ``["opencv 5.0.0 -> 5.1.0"]``."""
+        before = environment(self.series.points[self.index - 1].extra)
+        after = environment(self.first.extra)
+        return [
+            f"{name} {before.get(name, 'unknown')} -> {after.get(name, 'unknown')}"
+            for name in sorted(before.keys() | after.keys())
+            if before.get(name) != after.get(name)
+        ]
+
+
+def detect(values: Sequence[float], settings: Settings) -> list[tuple[int, float, float, float]]:
+    """Otava's change points of ``values``: (index after, mean before, mean after, p-value)."""
+    try:
+        from otava.analysis import compute_change_points
+    except ImportError:
+        raise DetectorMissing(f"finding change points needs Apache Otava: {INSTALL}") from None
+    points, _ = compute_change_points(
+        list(values),
+        window_len=settings.window,
+        max_pvalue=settings.max_pvalue,
+        min_magnitude=settings.min_magnitude,
+    )
+    return [
+        (int(p.index), float(p.stats.mean_1), float(p.stats.mean_2), float(p.stats.pvalue))
+        for p in points
+    ]
+
+
+def find(series: Series, settings: Settings) -> list[Change]:
+    """The change points of one case's series (none for fewer than :data:`MIN_POINTS`)."""
+    if len(series.points) < MIN_POINTS:
+        return []
+    values = [point.value for point in series.points]
+    return [Change(series, *found) for found in detect(values, settings)]
+
+
+def detector_version() -> str:
+    try:
+        return f"Apache Otava {importlib.metadata.version('apache-otava')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "Apache Otava"
+
+
+def report(every: Sequence[Series], settings: Settings) -> str:
+    """Every change point of every series, regressions first, then the series too short."""
+    short = [series for series in every if len(series.points) < MIN_POINTS]
+    changes = [change for series in every for change in find(series, settings)]
+    changes.sort(key=lambda change: (not change.regression, -abs(change.ratio - 1)))
+    judged = len(every) - len(short)
+    lines = [
+        f"Change points ({detector_version()}: E-divisive means, kept at p <= "
+        f"{settings.max_pvalue:g}): {len(changes)} in {judged} case series"
+        + (f", {len(short)} too short to judge" if short else "")
+    ]
+    for change in changes:
+        lines += ["", *_described(change)]
+    if short:
+        lines += [
+            "",
+            f"Too short to judge (fewer than {MIN_POINTS} points): "
+            + ", ".join(f"{s.series} / {s.case} ({len(s.points)})" for s in short),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _described(change: Change) -> list[str]:
+    series, first = change.series, change.first
+    kind = "REGRESSION" if change.regression else "improvement"
+    lines = [
+        f"{kind}: {series.series} / {series.case}: {change.mean_before:.4g} -> "
+        f"{change.mean_after:.4g} {series.unit} (mean before and after), "
+        f"{change.ratio:.3f}x, p = {change.pvalue:.2g}",
+        f"    first commit after it: {first.commit[:9]} {first.subject!r} {first.date} "
+        f"{first.url}".rstrip(),
+    ]
+    world = change.world_changes()
+    if world:
+        lines.append(
+            f"    also changed at this point: {', '.join(world)}: the code is not the only suspect"
+        )
+    return lines
