@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,43 @@ def _subprocesses_are_not_xdist_workers(monkeypatch: pytest.MonkeyPatch) -> None
     for name in XDIST_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return None
+
+
+#: The Otava the history job installs (the changes extra).
+OTAVA = "apache-otava==0.8.0"
+
+
+@pytest.fixture(scope="session")
+def otava_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where Apache Otava can be imported from ("" where it is installed), on sys.path here.
+
+    Its package pins numpy 2.2.0, so the changes extra lives in an environment of its own;
+    here it is put beside this environment's packages without its dependencies (the
+    detector needs numpy and scipy alone).
+    """
+    if importlib.util.find_spec("otava") is not None:
+        return ""
+    target = tmp_path_factory.mktemp("otava")
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            OTAVA,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if installed.returncode != 0:
+        pytest.skip(f"needs {OTAVA}, which pip could not install: {installed.stderr[-300:]}")
+    sys.path.insert(0, str(target))
+    return str(target)
 
 
 def pytest_configure(config: pytest.Config) -> None:

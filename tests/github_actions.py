@@ -169,27 +169,17 @@ class StepRun:
     output: str
 
 
-def run_action_step(
-    step: Mapping[str, Any],
-    *,
-    action: Path,
-    workspace: Path,
-    context: Mapping[str, Any],
-    base_environment: Mapping[str, str],
-    runner_files: Path,
-) -> StepRun:
-    """Run one ``uses:`` step of the action with ``node``, as the runner would."""
-    inputs = {**action_defaults(action)}
-    inputs.update({key: render(value, context, workspace) for key, value in step["with"].items()})
+def _runner_environment(
+    *, workspace: Path, context: Mapping[str, Any], runner_files: Path
+) -> dict[str, str]:
+    """The ``GITHUB_*`` and ``RUNNER_*`` variables a runner gives every step."""
     event = runner_files / "event.json"
     event.write_text(json.dumps(context["github"]["event"]))
     summary, output = runner_files / "summary.md", runner_files / "output"
     summary.touch()
     output.touch()
     github = context["github"]
-    environment = {
-        **base_environment,
-        **{f"INPUT_{name.replace(' ', '_').upper()}": value for name, value in inputs.items()},
+    return {
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": github["event_name"],
         "GITHUB_EVENT_PATH": str(event),
@@ -204,6 +194,25 @@ def run_action_step(
         "GITHUB_OUTPUT": str(output),
         "RUNNER_TEMP": str(runner_files),
     }
+
+
+def run_action_step(
+    step: Mapping[str, Any],
+    *,
+    action: Path,
+    workspace: Path,
+    context: Mapping[str, Any],
+    base_environment: Mapping[str, str],
+    runner_files: Path,
+) -> StepRun:
+    """Run one ``uses:`` step of the action with ``node``, as the runner would."""
+    inputs = {**action_defaults(action)}
+    inputs.update({key: render(value, context, workspace) for key, value in step["with"].items()})
+    environment = {
+        **base_environment,
+        **{f"INPUT_{name.replace(' ', '_').upper()}": value for name, value in inputs.items()},
+        **_runner_environment(workspace=workspace, context=context, runner_files=runner_files),
+    }
     completed = subprocess.run(
         ["node", str(action / "dist" / "src" / "index.js")],
         cwd=workspace,
@@ -215,6 +224,46 @@ def run_action_step(
     )
     return StepRun(
         step.get("name", step["uses"]), completed.returncode, completed.stdout + completed.stderr
+    )
+
+
+def run_script_step(
+    step: Mapping[str, Any],
+    *,
+    workspace: Path,
+    context: Mapping[str, Any],
+    base_environment: Mapping[str, str],
+    runner_files: Path,
+) -> StepRun:
+    """Run one ``run:`` step with bash, as the runner would: the job's and the step's ``env``."""
+    step_environment = {
+        key: render(value, context, workspace) for key, value in step.get("env", {}).items()
+    }
+    environment = {
+        **base_environment,
+        **context.get("env", {}),
+        **step_environment,
+        **_runner_environment(workspace=workspace, context=context, runner_files=runner_files),
+    }
+    completed = subprocess.run(
+        [
+            "bash",
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            "-c",
+            render(step["run"], context, workspace),
+        ],
+        cwd=workspace,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    return StepRun(
+        step.get("name", "run"), completed.returncode, completed.stdout + completed.stderr
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from tests.github_actions import OWNER, REPO, TOKEN, git
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "benchmarks.yml"
 ACTION_REF = "benchmark-action/github-action-benchmark@"
+#: Our step after the action's, run with bash as the runner would (its detector's install is
+#: this environment: tests/conftest.py's otava_path).
+CHANGE_POINTS_STEP = "Change points over the whole history"
 #: Where the released action is: a checkout of benchmark-action/github-action-benchmark at
 #: the commit the workflow pins (its release tree, dist/ and node_modules/ included).
 ACTION_ENV_VAR = "GITHUB_ACTION_BENCHMARK"
@@ -103,9 +107,11 @@ def _artifacts(workspace: Path, factors: dict[str, float]) -> dict[str, list[dic
 class History:
     """The bare repository, the API stand-in, and each event's run of the history job."""
 
-    def __init__(self, tmp_path: Path, api: github_actions.ApiStandIn) -> None:
+    def __init__(self, tmp_path: Path, api: github_actions.ApiStandIn, otava_path: str) -> None:
         self.tmp = tmp_path
         self.api = api
+        self.otava_path = otava_path
+        self.summary = ""
         self.origin = tmp_path / "origin.git"
         self.environment = github_actions.git_environment(tmp_path / "home", self.origin)
         git(tmp_path, "init", "--quiet", "--bare", str(self.origin), env=self.environment)
@@ -172,22 +178,41 @@ class History:
             key: github_actions.render(value, context, workspace) for key, value in job_env.items()
         }
         runs = []
+        # The change-point detector's environment is this one (tests/conftest.py: otava_path).
+        environment = {
+            **self.environment,
+            "CHANGES_PYTHON": sys.executable,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), self.otava_path])),
+        }
         for step in steps:
-            if not step.get("uses", "").startswith(ACTION_REF):
-                continue  # checkout and the downloads: done above
+            uses = step.get("uses", "")
+            if not uses.startswith(ACTION_REF) and step.get("name") != CHANGE_POINTS_STEP:
+                continue  # checkout, the downloads and the detector's install: done above
             condition = step.get("if")
             if condition and github_actions.render(condition, context, workspace) != "true":
                 continue
-            runs.append(
-                github_actions.run_action_step(
-                    step,
-                    action=ACTION,
-                    workspace=workspace,
-                    context=context,
-                    base_environment=self.environment,
-                    runner_files=runner_files,
+            if uses:
+                runs.append(
+                    github_actions.run_action_step(
+                        step,
+                        action=ACTION,
+                        workspace=workspace,
+                        context=context,
+                        base_environment=self.environment,
+                        runner_files=runner_files,
+                    )
                 )
-            )
+            else:
+                runs.append(
+                    github_actions.run_script_step(
+                        step,
+                        workspace=workspace,
+                        context=context,
+                        base_environment=environment,
+                        runner_files=runner_files,
+                    )
+                )
+        self.summary = (runner_files / "summary.md").read_text()
         return runs, series
 
 
@@ -234,9 +259,9 @@ def _assert_no_step_failed(runs: list[github_actions.StepRun]) -> None:
     )
 
 
-def test_the_history_job_with_the_real_action(tmp_path: Path) -> None:
+def test_the_history_job_with_the_real_action(tmp_path: Path, otava_path: str) -> None:
     with github_actions.api_stand_in() as api:
-        history = History(tmp_path, api)
+        history = History(tmp_path, api, otava_path)
 
         first = history.commit("main", "first push")
         runs, first_series = history.run("push", first, "refs/heads/main", _push_event(first, "first push"), {})  # fmt: skip
@@ -245,7 +270,10 @@ def test_the_history_job_with_the_real_action(tmp_path: Path) -> None:
             "Seconds per call (median), history and alerts",
             "Times x copy, history and alerts",
             "Estimated cycles per call, history and alerts",
+            CHANGE_POINTS_STEP,
         ]
+        assert "## Change points" in history.summary
+        assert "Too short to judge (fewer than 6 points)" in history.summary
         data = github_actions.read_data_js(history.origin)
         assert set(data["entries"]) == set(SERIES)
         for series, file in SERIES.items():
@@ -355,11 +383,13 @@ def _seeded_points(commits: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def test_a_seeded_history_is_appended_to_by_the_real_action(tmp_path: Path) -> None:
+def test_a_seeded_history_is_appended_to_by_the_real_action(
+    tmp_path: Path, otava_path: str
+) -> None:
     from benchmarks.instrument.cost.history import data_js
 
     with github_actions.api_stand_in() as api:
-        history = History(tmp_path, api)
+        history = History(tmp_path, api, otava_path)
         old = [history.commit("main", f"old commit {index}") for index in range(10)]
         # The seed, put on gh-pages before the workflow's first run.
         pages = tmp_path / "pages"
@@ -380,3 +410,31 @@ def test_a_seeded_history_is_appended_to_by_the_real_action(tmp_path: Path) -> N
         for case in CASES:
             assert sum(case in {b["name"] for b in point["benches"]} for point in points) == 11
         assert len(data["entries"]["recolor seconds"]) == 1  # the other series start now
+
+        # The seed held each count at half of this push's: a step this push brought, a
+        # change point found over the whole history and commented on this commit.
+        summary = history.summary
+        assert "## Change points" in summary
+        assert "this push brought 3." in summary
+        for case in CASES:
+            assert f"| **new** REGRESSION | recolor cost / {case} |" in summary
+            assert (
+                f"`python -m benchmarks.instrument.cost.bisect {old[-1]} {case} --bad {first}`"
+                in summary
+            )
+        # The action's own single-point alert on the cost (101%), then the change point's.
+        ours = [
+            (method, path)
+            for method, path, body in api.requests
+            if body["body"].startswith("A change point: this push brought a regression")
+        ]
+        assert ours == [("POST", f"/repos/{OWNER}/{REPO}/commits/{first}/comments")]
+        # The whole history and the pictures, beside the dashboard's data.js.
+        stored = json.loads(git(history.origin, "show", "gh-pages:dev/bench/full-history.json"))
+        # Each series' entry of a push is its own (the action dates each), one commit for all.
+        assert list(dict.fromkeys(push[0] for push in stored["pushes"])) == [*old, first]
+        pictures = git(history.origin, "ls-tree", "--name-only", "gh-pages", "dev/bench/changes/")
+        assert "dev/bench/changes/recolor-cost-998x998.png" in pictures.splitlines()
+        assert (
+            "https://octo.github.io/recolor/dev/bench/changes/recolor-cost-998x998.png" in summary
+        )

@@ -6,7 +6,6 @@ import json
 import random
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,39 +15,10 @@ from hypothesis import strategies as st
 
 from benchmarks.instrument import gitref
 from benchmarks.instrument.history import __main__ as command
-from benchmarks.instrument.history import changes, datajs
+from benchmarks.instrument.history import changes, datajs, full, job
 
-#: The Otava the history job installs (its package pins numpy 2.2.0, so it is put beside
-#: this environment's packages without its dependencies: the detector needs numpy and scipy).
-OTAVA = "apache-otava==0.8.0"
 MACHINE = "AMD EPYC, 2 cores, Linux x86_64, AVX2"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def otava(tmp_path_factory: pytest.TempPathFactory) -> None:
-    try:
-        import otava.analysis  # noqa: F401
-    except ImportError:
-        target = tmp_path_factory.mktemp("otava")
-        installed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(target),
-                OTAVA,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if installed.returncode != 0:
-            pytest.skip(f"needs {OTAVA} (pip could not install it: {installed.stderr[-300:]})")
-        sys.path.insert(0, str(target))
+pytestmark = pytest.mark.usefixtures("otava_path")
 
 
 def _extra(**world: str) -> str:
@@ -61,6 +31,7 @@ def _data_js(
     series: dict[str, dict[str, list[float]]],
     worlds: list[dict[str, str]] | None = None,
     tool: str = "customSmallerIsBetter",
+    unit: str = "x copy",
 ) -> str:
     """A data.js as the action writes it: one push per point, commit i's subject "commit i"."""
     length = max(len(values) for cases in series.values() for values in cases.values())
@@ -81,7 +52,7 @@ def _data_js(
                     {
                         "name": case,
                         "value": values[index],
-                        "unit": "x copy",
+                        "unit": unit,
                         "extra": _extra(**worlds[index]),
                     }
                     for case, values in cases.items()
@@ -209,7 +180,7 @@ def test_the_command_reads_a_file_and_a_branch_of_the_repository(
     subprocess.run([*git, "add", "dev"], cwd=repository, check=True)
     subprocess.run([*git, "commit", "--quiet", "-m", "data"], cwd=repository, check=True)
     subprocess.run([*git, "checkout", "--quiet", "main"], cwd=repository, check=True)
-    monkeypatch.setattr(gitref, "ROOT", repository)
+    monkeypatch.chdir(repository)
     assert command.main(["changes", "gh-pages:dev/bench/data.js"]) == 0
     assert capsys.readouterr().out == from_file
 
@@ -244,3 +215,119 @@ def test_settings_out_of_range_are_usage_errors(
         command.main(["changes", str(tmp_path / "data.js"), option, value])
     assert exited.value.code == 2
     assert option in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the whole history
+
+
+def _window(text: str, start: int, stop: int) -> str:
+    """The data.js ``text`` with only its pushes start..stop, as max-items-in-chart keeps."""
+    document = json.loads(text.removeprefix(datajs.PREFIX))
+    for name, pushes in document["entries"].items():
+        document["entries"][name] = pushes[start:stop]
+    return datajs.PREFIX + json.dumps(document)
+
+
+def test_the_full_history_keeps_what_the_dashboard_drops_and_each_point_once(
+    tmp_path: Path,
+) -> None:
+    values = _noisy(50, 10)
+    values[10:] = [value * 1.3 for value in values[10:]]
+    text = _data_js({"recolor x copy": {"c": values}})
+    path = tmp_path / "full-history.json"
+    stored = full.load(path)
+    assert full.merge(stored, datajs.load(_window(text, 0, 30))) == 30
+    assert full.merge(stored, datajs.load(_window(text, 0, 30))) == 0  # a re-run: nothing new
+    full.save(stored, path)
+    stored = full.load(path)
+    # Later the dashboard holds only the last 25 pushes: the first 25 are kept here only.
+    assert full.merge(stored, datajs.load(_window(text, 25, 50))) == 20
+    (whole,) = full.series_of(stored)
+    assert [point.subject for point in whole.points] == [f"commit {i}" for i in range(50)]
+    assert whole.points == datajs.load(text)[0].points
+    # The step at push 10 is out of the dashboard's window, and found over the whole history.
+    (windowed,) = datajs.load(_window(text, 25, 50))
+    assert changes.find(windowed, changes.Settings()) == []
+    assert [change.index for change in changes.find(whole, changes.Settings())] == [10]
+
+
+def test_a_full_history_of_another_format_is_refused_with_advice(tmp_path: Path) -> None:
+    path = tmp_path / "full-history.json"
+    path.write_text('{"format": 99}')
+    with pytest.raises(datajs.DataJsError, match="format 99, and this code reads 1; restore"):
+        full.load(path)
+
+
+@pytest.mark.parametrize("pushes", [30, 31, 32, 40])
+def test_a_regression_is_new_on_the_push_that_brings_it_only(pushes: int) -> None:
+    values = _noisy(40, 11)
+    values[30:] = [value * 1.5 for value in values[30:]]
+    (series,) = datajs.load(_data_js({"s": {"c": values[:pushes]}}))
+    found = job.find_all([series], changes.Settings())
+    assert [change.index for change in found.new] == ([30] if pushes == 31 else [])
+    assert [change.index for change in found.changes] == ([] if pushes == 30 else [30])
+
+
+def test_the_job_writes_the_summary_the_full_history_and_a_picture_per_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    packed, native = _noisy(20, 12), _noisy(20, 13)
+    packed[19:] = [value * 1.5 for value in packed[19:]]  # this push brings it
+    data = tmp_path / "data.js"
+    data.write_text(
+        _data_js(
+            {"recolor cost": {"998x998-numpy_packed": packed, "256x256-numpy_packed": native}},
+            unit="estimated cycles",
+        )
+    )
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier steps' lines\n")
+    arguments = [
+        "job",
+        str(data),
+        "--full",
+        str(tmp_path / "full.json"),
+        "--summary",
+        str(summary),
+        "--plots",
+        str(tmp_path / "plots"),
+        "--pages-url",
+        "https://p/",
+    ]
+    assert command.main(arguments) == 0
+    assert "REGRESSION: recolor cost / 998x998-numpy_packed" in capsys.readouterr().out
+    text = summary.read_text()
+    assert text.startswith("earlier steps' lines\n## Change points\n")
+    assert "over the whole history (20 pushes)" in text
+    assert "this push brought 1." in text
+    assert "| **new** REGRESSION | recolor cost / 998x998-numpy_packed |" in text
+    assert (
+        f"`python -m benchmarks.instrument.cost.bisect {_sha(18)} 998x998-numpy_packed "
+        f"--bad {_sha(19)}`" in text
+    )
+    assert sorted(path.name for path in (tmp_path / "plots").iterdir()) == [
+        "recolor-cost-256x256.png",
+        "recolor-cost-998x998.png",
+    ]
+    assert "[recolor cost, 998x998](https://p/recolor-cost-998x998.png)" in text
+
+
+def test_the_detectors_race_prints_every_rule_of_every_noise(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tools import change_detection
+
+    assert change_detection.main(["--histories", "2", "--jobs", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| noise | rule | false alarms / 100 pushes | 1.05x: found, delay")
+    rules = [tuple(cell.strip() for cell in row.split("|")[1:3]) for row in rows[1:]]
+    assert rules == [
+        ("wall clock", "single point > 1.60x (x copy)"),
+        ("wall clock", "single point > 2.50x (seconds)"),
+        *(("wall clock", f"Otava {name}") for name in _OTAVA_RULES),
+        ("cost", "single point > 1.01x (cost)"),
+        *(("cost", f"Otava {name}") for name in _OTAVA_RULES),
+    ]
+
+
+_OTAVA_RULES = ("p <= 0.001", "p <= 0.0001", "p <= 0.001, change >= 2%")

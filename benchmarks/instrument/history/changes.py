@@ -22,7 +22,16 @@ from dataclasses import dataclass
 
 from benchmarks.instrument.history.datajs import Point, Series, environment
 
-__all__ = ["MIN_POINTS", "Change", "DetectorMissing", "Settings", "detect", "find", "report"]
+__all__ = [
+    "MIN_POINTS",
+    "Change",
+    "DetectorMissing",
+    "Settings",
+    "appeared",
+    "detect",
+    "find",
+    "report",
+]
 
 #: Fewer points than this are not judged: three a side at least.
 MIN_POINTS = 6
@@ -95,6 +104,23 @@ def detect(values: Sequence[float], settings: Settings) -> list[tuple[int, float
     return [
         (int(p.index), float(p.stats.mean_1), float(p.stats.mean_2), float(p.stats.pvalue))
         for p in points
+    ]
+
+
+def appeared(
+    now: Sequence[tuple[int, float, float, float]],
+    before: Sequence[tuple[int, float, float, float]],
+    *,
+    bigger_is_better: bool = False,
+) -> list[tuple[int, float, float, float]]:
+    """The regressions among the change points ``now`` that the series one point shorter did
+    not have (``before``, at the same index or one beside): what the newest point brought."""
+    known = {index + shift for index, *_ in before for shift in (-1, 0, 1)}
+    return [
+        found
+        for found in now
+        if found[0] not in known
+        and (found[2] < found[1] if bigger_is_better else found[2] > found[1])
     ]
 
 

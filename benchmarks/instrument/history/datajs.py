@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instrument import gitref
-
 __all__ = ["PREFIX", "DataJsError", "Point", "Series", "environment", "load", "read_text"]
 
 #: How the action's data.js begins (its write.js, SCRIPT_PREFIX).
@@ -43,6 +41,7 @@ class Point:
     value: float
     unit: str
     extra: str = ""
+    pushed: int = 0  # the action's date of the push, in milliseconds: a push's identity
 
 
 @dataclass
@@ -60,8 +59,8 @@ class Series:
 
 
 def read_text(where: str) -> str:
-    """The text of ``where``: a file, or ``REF:PATH`` in this repository
-    (``gh-pages:dev/bench/data.js``)."""
+    """The text of ``where``: a file, or ``REF:PATH`` in the git repository of the working
+    directory (``gh-pages:dev/bench/data.js``)."""
     path = Path(where)
     if path.is_file():
         return path.read_text(encoding="utf-8")
@@ -72,7 +71,6 @@ def read_text(where: str) -> str:
         )
     shown = subprocess.run(
         ["git", "show", f"{ref}:{inside}"],
-        cwd=gitref.ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -121,6 +119,7 @@ def _cases(series: str, pushes: list[dict[str, Any]]) -> list[Series]:
                     value=float(bench["value"]),
                     unit=str(bench.get("unit", "")),
                     extra=str(bench.get("extra", "")),
+                    pushed=int(push.get("date", 0)),
                 )
             )
     return list(found.values())

@@ -1,0 +1,158 @@
+"""The history job's change-point step: the whole history, its summary, pictures and comment.
+
+``python -m benchmarks.instrument.history job DATA_JS --full FILE`` merges the
+data.js the action just appended to into the full history
+(:mod:`~benchmarks.instrument.history.full`), finds every case's change
+points over all of it, and writes a "Change points" section for the job
+summary (``--summary``), one picture per group of cases (``--plots``) and,
+with ``--comment``, a comment on the pushed commit when this push brought a
+new regression change point: one the history without its point did not
+have. A change point's push may hold several commits: the section gives,
+for each, the command that finds the commit inside it (a bisection of the
+counts for a cost series, an A/B of the wall clock for the others).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from benchmarks.instrument.history import changes
+from benchmarks.instrument.history.changes import Change, Settings
+from benchmarks.instrument.history.datajs import Series
+
+__all__ = ["Found", "comment", "find_all", "since_which_commit", "summary"]
+
+COST_UNIT = "estimated cycles"
+
+
+@dataclass(frozen=True)
+class Found:
+    """Every change point of the history, those the newest push brought, the series too short."""
+
+    changes: list[Change]
+    new: list[Change]
+    short: list[Series]
+
+
+def find_all(every: Sequence[Series], settings: Settings) -> Found:
+    found, new, short = [], [], []
+    for series in every:
+        if len(series.points) < changes.MIN_POINTS:
+            short.append(series)
+            continue
+        values = [point.value for point in series.points]
+        now = changes.detect(values, settings)
+        before = changes.detect(values[:-1], settings) if len(values) > changes.MIN_POINTS else []
+        brought = changes.appeared(now, before, bigger_is_better=series.bigger_is_better)
+        for point in now:
+            change = Change(series, *point)
+            found.append(change)
+            if point in brought:
+                new.append(change)
+    found.sort(key=lambda change: (not change.regression, -abs(change.ratio - 1)))
+    return Found(found, new, short)
+
+
+def since_which_commit(change: Change) -> str:
+    """The command that finds the commit, inside the change point's push, that made it."""
+    before, after = change.series.points[change.index - 1].commit, change.first.commit
+    case = change.series.case
+    if change.series.unit == COST_UNIT:
+        return f"python -m benchmarks.instrument.cost.bisect {before} {case} --bad {after}"
+    return (
+        f"git checkout {after} && python -m pytest --benchmark-only "
+        f'--recolor-compare {before} -k "{case}"'
+    )
+
+
+def _row(change: Change, new: bool) -> str:
+    first = change.first
+    kind = ("**new** " if new else "") + ("REGRESSION" if change.regression else "improvement")
+    commit = f"[{first.commit[:9]}]({first.url})" if first.url else first.commit[:9]
+    world = ", ".join(change.world_changes()) or "nothing"
+    return (
+        f"| {kind} | {change.series.series} / {change.series.case} | "
+        f"{change.mean_before:.4g} → {change.mean_after:.4g} {change.series.unit} | "
+        f"{change.ratio:.3f}x | {change.pvalue:.2g} | {commit} {first.subject} | {world} |"
+    )
+
+
+def summary(found: Found, settings: Settings, pushes: int, pictures: Mapping[str, str]) -> str:
+    """The job summary's "Change points" section, in Markdown."""
+    lines = [
+        "## Change points",
+        "",
+        f"{len(found.changes)} change point{'' if len(found.changes) == 1 else 's'} over the "
+        f"whole history ({pushes} pushes), found by "
+        f"{changes.detector_version()} (E-divisive means, kept at p <= {settings.max_pvalue:g}"
+        + (f", change >= {settings.min_magnitude:.0%}" if settings.min_magnitude else "")
+        + "); this push brought "
+        + (f"{len(found.new)}." if found.new else "none."),
+    ]
+    if pictures:
+        lines += [
+            "",
+            "Pictures: " + ", ".join(f"[{name}]({url})" for name, url in pictures.items()),
+        ]
+    if found.changes:
+        lines += [
+            "",
+            "| | series / case | mean before → after | ratio | p | first commit after | "
+            "also changed there |",
+            "|---|---|---|---:|---:|---|---|",
+            *(_row(change, change in found.new) for change in found.changes),
+            "",
+            "Since which commit inside the push (a push may hold several):",
+            "",
+            *(
+                f"- {change.series.series} / {change.series.case}: `{since_which_commit(change)}`"
+                for change in found.changes
+                if change.regression
+            ),
+        ]
+    if found.short:
+        lines += [
+            "",
+            f"Too short to judge (fewer than {changes.MIN_POINTS} points): "
+            + ", ".join(f"{s.series} / {s.case} ({len(s.points)})" for s in found.short),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def comment(found: Found, environment: Mapping[str, str] = os.environ) -> str | None:
+    """Comment on the pushed commit when this push brought a regression change point; the
+    comment's text, or None when there is nothing to say."""
+    regressions = [change for change in found.new if change.regression]
+    if not regressions:
+        return None
+    body = "\n".join(
+        [
+            "A change point: this push brought a regression that the history before it did "
+            "not have (python -m benchmarks.instrument.history).",
+            "",
+            "| | series / case | mean before → after | ratio | p | first commit after | "
+            "also changed there |",
+            "|---|---|---|---:|---:|---|---|",
+            *(_row(change, True) for change in regressions),
+            "",
+            *(f"- `{since_which_commit(change)}`" for change in regressions),
+        ]
+    )
+    api, repository = environment["GITHUB_API_URL"], environment["GITHUB_REPOSITORY"]
+    request = urllib.request.Request(
+        f"{api}/repos/{repository}/commits/{environment['GITHUB_SHA']}/comments",
+        data=json.dumps({"body": body}).encode(),
+        headers={
+            "Authorization": f"token {environment['GITHUB_TOKEN']}",
+            "Accept": "application/vnd.github+json",
+            "Content-Type": "application/json",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        answer.read()
+    return body
