@@ -84,6 +84,7 @@ def _row(change: Change, new: bool) -> str:
 def summary(found: Found, settings: Settings, pushes: int, pictures: Mapping[str, str]) -> str:
     """The job summary's "Change points" section, in Markdown."""
     lines = [
+        "",  # the step before may have left its last line open
         "## Change points",
         "",
         f"{len(found.changes)} change point{'' if len(found.changes) == 1 else 's'} over the "

@@ -44,13 +44,15 @@ def draw(every: Sequence[Series], found: Sequence[Change], folder: Path) -> dict
                     linestyle="--",
                     linewidth=1,
                 )
+                late = change.index > len(values) / 2  # its label to the left, inside
                 axes.annotate(
                     f"{change.ratio:.2f}x {change.first.commit[:7]}",
                     (change.index, change.mean_after),
                     color=line.get_color(),
                     fontsize="small",
-                    xytext=(4, 4),
+                    xytext=(-6 if late else 4, 4),
                     textcoords="offset points",
+                    horizontalalignment="right" if late else "left",
                 )
         if seen and min(seen) > 0 and max(seen) > 10 * min(seen):
             axes.set_yscale("log")
