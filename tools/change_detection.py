@@ -146,9 +146,7 @@ def _family(task: tuple[str, float | None, int, int]) -> dict[str, Tally]:
                 LENGTH - 1,
             )
         for settings in SETTINGS:
-            name = f"Otava p <= {settings.max_pvalue:g}" + (
-                f", change >= {settings.min_magnitude:.0%}" if settings.min_magnitude else ""
-            )
+            name = f"Otava {settings}"
             pushes = LENGTH - changes.MIN_POINTS + 1
             _judge(
                 change_point_alerts(values, settings), at, tallies.setdefault(name, Tally()), pushes

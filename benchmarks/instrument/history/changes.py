@@ -61,6 +61,10 @@ class Settings:
     min_magnitude: float = 0.01
     window: int = 50
 
+    def __str__(self) -> str:
+        kept = f"p <= {self.max_pvalue:g}"
+        return kept + (f", change >= {self.min_magnitude:.0%}" if self.min_magnitude else "")
+
 
 @dataclass(frozen=True)
 class Change:
@@ -154,8 +158,8 @@ def report(every: Sequence[Series], settings: Settings) -> str:
     changes.sort(key=lambda change: (not change.regression, -abs(change.ratio - 1)))
     judged = len(every) - len(short)
     lines = [
-        f"Change points ({detector_version()}: E-divisive means, kept at p <= "
-        f"{settings.max_pvalue:g}): {len(changes)} in {judged} case series"
+        f"Change points ({detector_version()}: E-divisive means, kept at {settings}): "
+        f"{len(changes)} in {judged} case series"
         + (f", {len(short)} too short to judge" if short else "")
     ]
     for change in changes:

@@ -89,10 +89,8 @@ def summary(found: Found, settings: Settings, pushes: int, pictures: Mapping[str
         "",
         f"{len(found.changes)} change point{'' if len(found.changes) == 1 else 's'} over the "
         f"whole history ({pushes} pushes), found by "
-        f"{changes.detector_version()} (E-divisive means, kept at p <= {settings.max_pvalue:g}"
-        + (f", change >= {settings.min_magnitude:.0%}" if settings.min_magnitude else "")
-        + "); this push brought "
-        + (f"{len(found.new)}." if found.new else "none."),
+        f"{changes.detector_version()} (E-divisive means, kept at {settings}); this push "
+        "brought " + (f"{len(found.new)}." if found.new else "none."),
     ]
     if pictures:
         lines += [
