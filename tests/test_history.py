@@ -317,6 +317,9 @@ def test_the_history_job_with_the_real_action(tmp_path: Path, otava_path: str) -
         runs, _ = history.run("pull_request", head, "refs/pull/7/merge", event, {"256x256-numpy_mask": 1.7 * 1.7})  # fmt: skip
         _assert_no_step_failed(runs)
         assert history.gh_pages() == pushed
+        # Its change points are in its summary; pictures only where they are published.
+        assert "## Change points" in history.summary
+        assert "Pictures:" not in history.summary
         reviews = [(method, path) for method, path, _ in api.requests]
         assert ("POST", f"/repos/{OWNER}/{REPO}/pulls/7/reviews") in reviews
         assert all(path.startswith(f"/repos/{OWNER}/{REPO}/pulls/7/") for _, path in reviews)
