@@ -325,10 +325,11 @@ def test_the_job_writes_the_summary_the_full_history_and_a_picture_per_group(
 
 
 def test_the_detectors_race_prints_every_rule_of_every_noise(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tools import change_detection
 
+    monkeypatch.setattr(change_detection, "LENGTH", 20)  # its pool's processes are forks
     assert change_detection.main(["--histories", "1", "--jobs", "1"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert rows[0].startswith("| noise | rule | false alarms / 100 pushes | 1.05x: found, delay")
