@@ -81,7 +81,7 @@ def test_a_step_is_found_at_its_commit_with_its_means_and_direction(
     values[at:] = [value * step for value in values[at:]]
     (series,) = datajs.load(_data_js({"recolor x copy": {"998x998-numpy_packed": values}}))
     found = changes.find(series, changes.Settings())
-    # At the defaults (p <= 0.001, any magnitude) a shift within the noise may be kept too.
+    # At the defaults (p < 0.001, any magnitude) a shift within the noise may be kept too.
     (change,) = [change for change in found if abs(change.ratio - 1) > 0.02]
     assert change.index == at
     assert change.first.subject == f"commit {at}"
@@ -344,4 +344,4 @@ def test_the_detectors_race_prints_every_rule_of_every_noise(
     ]
 
 
-_OTAVA_RULES = ("p <= 0.001", "p <= 0.0001", "p <= 0.0001, change >= 1%")
+_OTAVA_RULES = ("p < 0.001", "p < 0.0001", "p < 0.0001, change > 1%")

@@ -51,8 +51,8 @@ class Settings:
     and the window of points the first pass splits.
 
     The defaults were chosen by ``python -m tools.change_detection`` (docs/benchmarks/
-    history.md has its table): at p <= 0.0001, 0.45 false alarms per 100 pushes in the wall
-    clock's noise against 1.16 at p <= 0.001, for 86% of the 1.2x steps found rather than
+    history.md has its table): at p < 0.0001, 0.45 false alarms per 100 pushes in the wall
+    clock's noise against 1.16 at p < 0.001, for 86% of the 1.2x steps found rather than
     88%. A count repeats to the cycle, so its t-test calls a change of a few cycles
     significant: 1% is kept as the smallest change, above the counts' ±0.4%.
     """
@@ -62,8 +62,8 @@ class Settings:
     window: int = 50
 
     def __str__(self) -> str:
-        kept = f"p <= {self.max_pvalue:g}"
-        return kept + (f", change >= {self.min_magnitude:.0%}" if self.min_magnitude else "")
+        kept = f"p < {self.max_pvalue:g}"
+        return kept + (f", change > {self.min_magnitude:.0%}" if self.min_magnitude else "")
 
 
 @dataclass(frozen=True)
