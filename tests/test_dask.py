@@ -380,8 +380,9 @@ def test_the_local_cluster_refuses_a_client_without_its_credentials() -> None:
 def test_a_worker_killed_mid_batch_never_makes_a_false_failure(
     tmp_path: Path, cluster: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """20 batches, each losing a worker at a task drawn at random, as it starts or once its
-    output is written but not yet reported: every batch still writes every output, exactly."""
+    """10 batches, each losing a worker at a task and a moment drawn, without repeats, from
+    every task after the first and both moments (as it starts, or once its output is written
+    but not yet reported): every batch still writes every output, exactly."""
     import cloudpickle
 
     from tests import dask_faults
@@ -395,11 +396,11 @@ def test_a_worker_killed_mid_batch_never_makes_a_false_failure(
     rng = random.Random(31)
     address = cluster.scheduler_address  # type: ignore[attr-defined]
     summaries = []
+    moments = [(at, state) for at in range(1, len(sources)) for state in ("executing", "memory")]
     with distributed.Client(address, set_as_default=False) as client:
-        for batch in range(20):
+        for batch, (at, state) in enumerate(rng.sample(moments, 10)):
             # A restarted worker imports recolor, numpy and OpenCV: slow on a busy machine.
             client.wait_for_workers(2, timeout=600)
-            at, state = rng.randint(1, len(sources) - 1), rng.choice(["executing", "memory"])
             faults = tmp_path / f"faults{batch}"
             faults.mkdir()
             client.register_plugin(dask_faults.KillAtTask(faults, at=at, state=state), name="kill")

@@ -345,3 +345,29 @@ def test_the_detectors_race_prints_every_rule_of_every_noise(
 
 
 _OTAVA_RULES = ("p < 0.001", "p < 0.0001", "p < 0.0001, change > 1%")
+
+
+def test_a_comment_without_the_runners_variables_or_its_api_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = _noisy(20, 15)
+    values[19:] = [value * 1.5 for value in values[19:]]  # a new regression: a comment is due
+    data = tmp_path / "data.js"
+    data.write_text(_data_js({"s": {"c": values}}))
+    arguments = ["job", str(data), "--full", str(tmp_path / "full.json"), "--comment"]
+    for name in job.COMMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert command.main(arguments) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "python -m benchmarks.instrument.history: error: --comment needs GITHUB_API_URL, "
+        "GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_TOKEN (set by a GitHub runner)"
+    )
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("GITHUB_REPOSITORY", "octo/recolor")
+    monkeypatch.setenv("GITHUB_SHA", _sha(19))
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    assert command.main(arguments) == 2
+    (line,) = capsys.readouterr().err.splitlines()[-1:]
+    assert line.startswith(
+        f"python -m benchmarks.instrument.history: error: the comment on {_sha(19)} failed: "
+    )

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(changes.report(every, settings), end="")
             return 0
         return _job(args, every, settings)
-    except (datajs.DataJsError, changes.DetectorMissing) as error:
+    except (datajs.DataJsError, changes.DetectorMissing, job.CommentError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,9 +25,15 @@ from benchmarks.instrument.history import changes
 from benchmarks.instrument.history.changes import Change, Settings
 from benchmarks.instrument.history.datajs import Series
 
-__all__ = ["Found", "comment", "find_all", "since_which_commit", "summary"]
+__all__ = ["CommentError", "Found", "comment", "find_all", "since_which_commit", "summary"]
 
 COST_UNIT = "estimated cycles"
+#: What a comment needs from the runner: where the API is, the repository, the commit, a token.
+COMMENT_VARIABLES = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_TOKEN")
+
+
+class CommentError(Exception):
+    """The comment could not be made; the message is one line that says why."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,9 @@ def comment(found: Found, environment: Mapping[str, str] = os.environ) -> str | 
             *(f"- `{since_which_commit(change)}`" for change in regressions),
         ]
     )
+    missing = [name for name in COMMENT_VARIABLES if not environment.get(name)]
+    if missing:
+        raise CommentError(f"--comment needs {', '.join(missing)} (set by a GitHub runner)")
     api, repository = environment["GITHUB_API_URL"], environment["GITHUB_REPOSITORY"]
     request = urllib.request.Request(
         f"{api}/repos/{repository}/commits/{environment['GITHUB_SHA']}/comments",
@@ -152,6 +162,9 @@ def comment(found: Found, environment: Mapping[str, str] = os.environ) -> str | 
         },
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        answer.read()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answer.read()
+    except (urllib.error.URLError, OSError) as error:
+        raise CommentError(f"the comment on {environment['GITHUB_SHA']} failed: {error}") from None
     return body
