@@ -64,6 +64,12 @@ def _data_js(
     return datajs.PREFIX + json.dumps({"lastUpdate": 0, "repoUrl": "", "entries": entries})
 
 
+def _report(every: list[datajs.Series]) -> str:
+    """What ``changes`` prints for ``every``, at the default settings."""
+    settings = changes.Settings()
+    return changes.report(changes.find_all(every, settings), settings)
+
+
 def _sha(index: int) -> str:
     return f"{index:02x}" + "c" * 38
 
@@ -99,10 +105,7 @@ def test_the_report_puts_regressions_first_and_names_the_commit() -> None:
     worse, better = _noisy(40, 1), _noisy(40, 2)
     worse[30:] = [value * 1.1 for value in worse[30:]]
     better[10:] = [value * 0.5 for value in better[10:]]  # larger, but an improvement
-    text = changes.report(
-        datajs.load(_data_js({"recolor x copy": {"better": better, "worse": worse}})),
-        changes.Settings(),
-    )
+    text = _report(datajs.load(_data_js({"recolor x copy": {"better": better, "worse": worse}})))
     lines = text.splitlines()
     assert lines[0].startswith("Change points (Apache Otava 0.8.0")
     assert "2 in 2 case series" in lines[0]
@@ -121,7 +124,7 @@ def test_a_change_where_a_version_or_the_machine_changed_says_so() -> None:
     old, new = {"numpy": "2.4.6", "opencv": "5.0.0"}, {"numpy": "2.4.6", "opencv": "5.1.0"}
     moved = {**new, "machine": "Intel Xeon, 2 cores, Linux x86_64, AVX512"}
     worlds = [old] * 20 + [moved] * 10
-    text = changes.report(datajs.load(_data_js({"s": {"c": values}}, worlds)), changes.Settings())
+    text = _report(datajs.load(_data_js({"s": {"c": values}}, worlds)))
     assert (
         f"also changed at this point: machine {MACHINE} -> Intel Xeon, 2 cores, Linux x86_64, "
         "AVX512, opencv 5.0.0 -> 5.1.0: the code is not the only suspect"
@@ -131,7 +134,7 @@ def test_a_change_where_a_version_or_the_machine_changed_says_so() -> None:
 def test_a_change_where_nothing_else_changed_names_only_the_code() -> None:
     values = _noisy(30, 6)
     values[12:] = [value * 1.3 for value in values[12:]]
-    text = changes.report(datajs.load(_data_js({"s": {"c": values}})), changes.Settings())
+    text = _report(datajs.load(_data_js({"s": {"c": values}})))
     assert "REGRESSION" in text
     assert "also changed" not in text
 
@@ -149,10 +152,7 @@ def test_what_one_side_did_not_record_is_not_called_a_change() -> None:
 
 
 def test_a_series_too_short_to_judge_says_so() -> None:
-    text = changes.report(
-        datajs.load(_data_js({"s": {"long": _noisy(30, 7), "short": [1.0, 2.0, 3.0]}})),
-        changes.Settings(),
-    )
+    text = _report(datajs.load(_data_js({"s": {"long": _noisy(30, 7), "short": [1.0, 2.0, 3.0]}})))
     assert f"Too short to judge (fewer than {changes.MIN_POINTS} points): s / short (3)" in text
     assert "0 in 1 case series, 1 too short to judge" in text
 
@@ -275,7 +275,7 @@ def test_a_regression_is_new_on_the_push_that_brings_it_only(pushes: int) -> Non
     values = _noisy(40, 11)
     values[30:] = [value * 1.5 for value in values[30:]]
     (series,) = datajs.load(_data_js({"s": {"c": values[:pushes]}}))
-    found = job.find_all([series], changes.Settings())
+    found = changes.find_all([series], changes.Settings(), newest=True)
     assert [change.index for change in found.new] == ([30] if pushes == 31 else [])
     assert [change.index for change in found.changes] == ([] if pushes == 30 else [30])
 

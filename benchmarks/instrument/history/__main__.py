@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         every = datajs.load(datajs.read_text(args.data_js), name=args.data_js)
         if args.command == "changes":
-            print(changes.report(every, settings), end="")
+            print(changes.report(changes.find_all(every, settings), settings), end="")
             return 0
         return _job(args, every, settings)
     except (datajs.DataJsError, changes.DetectorMissing, job.CommentError) as error:
@@ -68,8 +68,8 @@ def _job(args: argparse.Namespace, every: list[datajs.Series], settings: changes
     full.merge(stored, every)
     full.save(stored, args.full)
     whole = full.series_of(stored)
-    found = job.find_all(whole, settings)
-    print(changes.report(whole, settings), end="")
+    found = changes.find_all(whole, settings, newest=True)
+    print(changes.report(found, settings), end="")
     pictures: dict[str, str] = {}
     if args.plots is not None:
         from benchmarks.instrument.history import plots

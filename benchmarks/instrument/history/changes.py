@@ -26,10 +26,12 @@ __all__ = [
     "MIN_POINTS",
     "Change",
     "DetectorMissing",
+    "Found",
     "Settings",
     "appeared",
     "detect",
     "find",
+    "find_all",
     "report",
 ]
 
@@ -136,12 +138,41 @@ def appeared(
     ]
 
 
+@dataclass(frozen=True)
+class Found:
+    """Every change point of the series, regressions first; those the newest push brought
+    (when asked for); the series too short to judge."""
+
+    changes: list[Change]
+    new: list[Change]
+    short: list[Series]
+    judged: int  # the series long enough to be searched
+
+
+def find_all(every: Sequence[Series], settings: Settings, *, newest: bool = False) -> Found:
+    """The change points of every series; with ``newest``, also which the last push brought
+    (:func:`appeared`: the series without its last point is searched too)."""
+    found: list[Change] = []
+    new: list[Change] = []
+    short = []
+    for series in every:
+        if len(series.points) < MIN_POINTS:
+            short.append(series)
+            continue
+        values = [point.value for point in series.points]
+        now = detect(values, settings)
+        found += [Change(series, *point) for point in now]
+        if newest:
+            before = detect(values[:-1], settings) if len(values) > MIN_POINTS else []
+            brought = appeared(now, before, bigger_is_better=series.bigger_is_better)
+            new += [Change(series, *point) for point in brought]
+    found.sort(key=lambda change: (not change.regression, -abs(change.ratio - 1)))
+    return Found(found, new, short, len(every) - len(short))
+
+
 def find(series: Series, settings: Settings) -> list[Change]:
     """The change points of one case's series (none for fewer than :data:`MIN_POINTS`)."""
-    if len(series.points) < MIN_POINTS:
-        return []
-    values = [point.value for point in series.points]
-    return [Change(series, *found) for found in detect(values, settings)]
+    return find_all([series], settings).changes
 
 
 def detector_version() -> str:
@@ -151,24 +182,21 @@ def detector_version() -> str:
         return "Apache Otava"
 
 
-def report(every: Sequence[Series], settings: Settings) -> str:
-    """Every change point of every series, regressions first, then the series too short."""
-    short = [series for series in every if len(series.points) < MIN_POINTS]
-    changes = [change for series in every for change in find(series, settings)]
-    changes.sort(key=lambda change: (not change.regression, -abs(change.ratio - 1)))
-    judged = len(every) - len(short)
+def report(found: Found, settings: Settings) -> str:
+    """Every change point :func:`find_all` found, regressions first, then the series too
+    short to judge."""
     lines = [
         f"Change points ({detector_version()}: E-divisive means, kept at {settings}): "
-        f"{len(changes)} in {judged} case series"
-        + (f", {len(short)} too short to judge" if short else "")
+        f"{len(found.changes)} in {found.judged} case series"
+        + (f", {len(found.short)} too short to judge" if found.short else "")
     ]
-    for change in changes:
+    for change in found.changes:
         lines += ["", *_described(change)]
-    if short:
+    if found.short:
         lines += [
             "",
             f"Too short to judge (fewer than {MIN_POINTS} points): "
-            + ", ".join(f"{s.series} / {s.case} ({len(s.points)})" for s in short),
+            + ", ".join(f"{s.series} / {s.case} ({len(s.points)})" for s in found.short),
         ]
     return "\n".join(lines) + "\n"
 

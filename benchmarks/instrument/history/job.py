@@ -18,14 +18,12 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from benchmarks.instrument.history import changes
-from benchmarks.instrument.history.changes import Change, Settings
-from benchmarks.instrument.history.datajs import Series
+from benchmarks.instrument.history.changes import Change, Found, Settings
 
-__all__ = ["CommentError", "Found", "comment", "find_all", "since_which_commit", "summary"]
+__all__ = ["CommentError", "comment", "since_which_commit", "summary"]
 
 COST_UNIT = "estimated cycles"
 #: What a comment needs from the runner: where the API is, the repository, the commit, a token.
@@ -34,34 +32,6 @@ COMMENT_VARIABLES = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "GITHU
 
 class CommentError(Exception):
     """The comment could not be made; the message is one line that says why."""
-
-
-@dataclass(frozen=True)
-class Found:
-    """Every change point of the history, those the newest push brought, the series too short."""
-
-    changes: list[Change]
-    new: list[Change]
-    short: list[Series]
-
-
-def find_all(every: Sequence[Series], settings: Settings) -> Found:
-    found, new, short = [], [], []
-    for series in every:
-        if len(series.points) < changes.MIN_POINTS:
-            short.append(series)
-            continue
-        values = [point.value for point in series.points]
-        now = changes.detect(values, settings)
-        before = changes.detect(values[:-1], settings) if len(values) > changes.MIN_POINTS else []
-        brought = changes.appeared(now, before, bigger_is_better=series.bigger_is_better)
-        for point in now:
-            change = Change(series, *point)
-            found.append(change)
-            if point in brought:
-                new.append(change)
-    found.sort(key=lambda change: (not change.regression, -abs(change.ratio - 1)))
-    return Found(found, new, short)
 
 
 def since_which_commit(change: Change) -> str:
