@@ -5,7 +5,9 @@ slower; only the machine code tells the two apart. Each kernel is compiled
 in a fresh process for a named CPU (``NUMBA_CPU_NAME``, with an empty cache
 so that nothing compiled for this host is loaded) and its assembly must hold
 the three steps as vector instructions: the wrap-around subtraction, the
-unsigned compare, and the select. The kernels are compiled for the types the
+unsigned compare, and the select; on bytes for the rows' kernels (1 and 3
+channels), on 32-bit lanes for the words' kernels (4 channels, whose bytes
+are compared within each lane). The kernels are compiled for the types the
 techniques pass them, never run: this host may lack the named CPU's
 instructions (AVX-512 code on an AMD Zen 3 dies of SIGILL).
 """
@@ -36,7 +38,12 @@ import numba
 import numpy as np
 import recolor
 from recolor.techniques import _numba_kernels as kernels
-NAMES = ("recolor_range_rows_serial", "recolor_range_rows_parallel")
+NAMES = (
+    "recolor_range_rows_serial",
+    "recolor_range_rows_parallel",
+    "recolor_words_in_range_serial",
+    "recolor_words_in_range_parallel",
+)
 compiled = {name: getattr(kernels, name) for name in NAMES}
 
 def compile_only(kernel):
@@ -59,6 +66,9 @@ print(json.dumps(found))
 """
 
 SUBTRACT = {"vpsubb"}
+#: The words' kernels subtract and compare whole 32-bit lanes (AVX-512 compares into a mask).
+SUBTRACT_WORDS = {"vpsubd"}
+COMPARE_WORDS = {"vpcmpeqd", "vpcmpneqd", "vpcmpd", "vpcmpud"}
 #: AVX-512 compares bytes as unsigned into a mask register; AVX2 has no unsigned byte
 #: compare and uses min/max with an equality compare.
 COMPARE = {"vpcmpub", "vpcmpnleub", "vpcmpleub", "vpcmpltub", "vpminub", "vpmaxub", "vpcmpeqb"}
@@ -66,6 +76,13 @@ SELECT = {"vpblendvb", "vpblendmb", "vmovdqu8", "vpternlogq", "vpternlogd", "vpa
 #: Only the 3-channel loop moves bytes across lanes: it reads pixels of three bytes, which
 #: a vector loop gathers and scatters with byte shuffles (a scalar loop has none).
 SHUFFLE = {"vpshufb", "vpermb", "vpermt2b", "vpermi2b"}
+#: Each kernel's subtract and compare, and whether it must shuffle bytes.
+STEPS = {
+    "recolor_range_rows_serial": (SUBTRACT, COMPARE, True),
+    "recolor_range_rows_parallel": (SUBTRACT, COMPARE, True),
+    "recolor_words_in_range_serial": (SUBTRACT_WORDS, COMPARE_WORDS, False),
+    "recolor_words_in_range_parallel": (SUBTRACT_WORDS, COMPARE_WORDS, False),
+}
 
 
 @pytest.mark.parametrize("cpu", sorted(CPUS))
@@ -83,11 +100,14 @@ def test_the_range_kernels_compare_and_select_bytes_in_vectors(cpu: str, tmp_pat
     )
     assert ran.returncode == 0, ran.stderr
     found = json.loads(ran.stdout.splitlines()[-1])
-    for kernel in ("recolor_range_rows_serial", "recolor_range_rows_parallel"):
+    level = CPUS[cpu]
+    for kernel, (subtract, compare, shuffle) in STEPS.items():
         used = set(found[kernel])
-        level = CPUS[cpu]
         assert found[kernel + " zmm"] == (level == "AVX-512"), f"{kernel} for {cpu}: not {level}"
-        assert used & SUBTRACT, f"{kernel} for {cpu} ({level}): no vector subtract in {used}"
-        assert used & COMPARE, f"{kernel} for {cpu} ({level}): no vector byte compare in {used}"
+        assert used & subtract, f"{kernel} for {cpu} ({level}): no vector subtract in {used}"
+        assert used & compare, f"{kernel} for {cpu} ({level}): no vector compare in {used}"
         assert used & SELECT, f"{kernel} for {cpu} ({level}): no vector select in {used}"
-        assert used & SHUFFLE, f"{kernel} for {cpu} ({level}): 3 channels not vectorised: {used}"
+        if shuffle:
+            assert used & SHUFFLE, (
+                f"{kernel} for {cpu} ({level}): 3 channels not vectorised: {used}"
+            )

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numba
-import numpy as np
 import numpy.typing as npt
 
 __all__ = [
@@ -26,6 +25,8 @@ __all__ = [
     "recolor_words_in_place_masked_serial",
     "recolor_words_in_place_parallel",
     "recolor_words_in_place_serial",
+    "recolor_words_in_range_parallel",
+    "recolor_words_in_range_serial",
     "recolor_words_parallel",
     "recolor_words_serial",
 ]
@@ -118,6 +119,53 @@ else:
     recolor_words_in_place_parallel = recolor_words_in_place_flipped_parallel
 
 
+# 4 channels with a tolerance: each pixel's word compared byte by byte as lanes of one
+# uint32 (SIMD within a register), in one pass that reads each pixel once and writes it
+# once, as a copy does. The loop over words then vectorises in 32-bit lanes. Against
+# three passes over rows of bytes (the verdicts, their reduction per pixel, the select),
+# this ran at 1.43x numpy.copy where they ran at 2.28x (AMD Zen 3, AVX2, 998x998).
+_HIGH_BITS = 0x80808080  # each byte's top bit
+_LOW_BITS = 0x7F7F7F7F  # each byte's other seven
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _words_in_range_row(
+    words: Array, lower: Any, span: Any, new: Any, out: Array, row: int
+) -> None:
+    high = numba.uint32(_HIGH_BITS)
+    low_bits = numba.uint32(_LOW_BITS)
+    lower_low, not_lower, span_high = lower & low_bits, ~lower, span | high
+    for column in range(words.shape[1]):
+        word = words[row, column]
+        # Per byte, (word - lower) mod 256: the top bits set beforehand keep a borrow
+        # from crossing into the next byte; the XOR puts each top bit right.
+        distance = numba.uint32(
+            numba.uint32((word | high) - lower_low) ^ ((word ^ not_lower) & high)
+        )
+        # Per byte, distance <= span, on the top bit: the low seven bits compared by a
+        # subtraction that cannot borrow, then the top bits.
+        low_compare = numba.uint32(span_high - (distance & low_bits))
+        inside = ((span & ~distance) | (~(span ^ distance) & low_compare)) & high
+        match = numba.uint32(0) - numba.uint32(inside == high)  # all four bytes: all ones
+        out[row, column] = word ^ ((word ^ new) & match)
+
+
+@numba.njit(cache=True, nogil=True)
+def recolor_words_in_range_serial(
+    words: Array, lower: Any, span: Any, new: Any, out: Array
+) -> None:
+    for row in range(words.shape[0]):
+        _words_in_range_row(words, lower, span, new, out, row)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def recolor_words_in_range_parallel(
+    words: Array, lower: Any, span: Any, new: Any, out: Array
+) -> None:
+    for row in numba.prange(words.shape[0]):
+        _words_in_range_row(words, lower, span, new, out, row)
+
+
 # Rows of bytes against rows of bounds (recolor.core.rows): every loop below reads
 # consecutive bytes (or, for 3 channels, pixels of 3 bytes) and has no branch that depends
 # on a pixel, so LLVM turns it into vector compares and blends. A byte is out of range
@@ -132,20 +180,6 @@ def _range_row_1(pixels: Array, lower: Array, span: Array, new: Array, out: Arra
         value = pixels[i]
         match = numba.uint8(255) if numba.uint8(value - lower[i]) <= span[i] else numba.uint8(0)
         out[i] = value ^ ((value ^ new[i]) & match)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _range_row_4(
-    pixels: Array, lower: Array, span: Array, new: Array, out: Array, match: Array
-) -> None:
-    # match: one uint32 per pixel. Each byte's verdict (255: out of range); then a pixel
-    # matches if none of its bytes is out (its word is 0): all ones; then the select.
-    verdicts = match.view(np.uint8)
-    for i in range(pixels.shape[0]):
-        verdicts[i] = 255 if numba.uint8(pixels[i] - lower[i]) > span[i] else 0
-    for pixel in range(match.shape[0]):
-        match[pixel] = 0xFFFFFFFF if match[pixel] == 0 else 0
-    _select(pixels, new, verdicts, out)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -168,23 +202,8 @@ def _range_row_3(pixels: Array, lower: Array, span: Array, new: Array, out: Arra
         out[3 * pixel + 2] = third ^ ((third ^ new_2) & match)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _select(pixels: Array, new: Array, match: Array, out: Array) -> None:
-    # new where match is 255, the pixel where it is 0: as arithmetic, which LLVM vectorises;
-    # written as a conditional expression, this loop ran scalar, 9x slower.
-    for i in range(pixels.shape[0]):
-        value = pixels[i]
-        out[i] = value ^ ((value ^ new[i]) & match[i])
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _scratch(row_bytes: int) -> Array:
-    # For one row of 4 channels: a uint32 per pixel.
-    return np.zeros(row_bytes // 4, dtype=np.uint32)
-
-
-# The channel count is chosen once, outside the loop over rows: with the three row
-# functions inlined in one loop body, the one-channel loop ran 3x slower.
+# The channel count is chosen once, outside the loop over rows: with the row functions
+# inlined in one loop body, the one-channel loop ran 3x slower.
 
 
 @numba.njit(cache=True, nogil=True)
@@ -192,12 +211,7 @@ def recolor_range_rows_serial(
     flat: Array, row_stride: int, lower: Array, span: Array, new: Array, channels: int, out: Array
 ) -> None:
     n = lower.shape[0]
-    if channels == 4:
-        scratch = _scratch(n)
-        for row in range(out.shape[0]):
-            pixels = flat[row * row_stride : row * row_stride + n]
-            _range_row_4(pixels, lower, span, new, out[row], scratch)
-    elif channels == 3:
+    if channels == 3:
         for row in range(out.shape[0]):
             pixels = flat[row * row_stride : row * row_stride + n]
             _range_row_3(pixels, lower, span, new, out[row])
@@ -212,11 +226,7 @@ def recolor_range_rows_parallel(
     flat: Array, row_stride: int, lower: Array, span: Array, new: Array, channels: int, out: Array
 ) -> None:
     n = lower.shape[0]
-    if channels == 4:
-        for row in numba.prange(out.shape[0]):
-            pixels = flat[row * row_stride : row * row_stride + n]
-            _range_row_4(pixels, lower, span, new, out[row], _scratch(n))
-    elif channels == 3:
+    if channels == 3:
         for row in numba.prange(out.shape[0]):
             pixels = flat[row * row_stride : row * row_stride + n]
             _range_row_3(pixels, lower, span, new, out[row])

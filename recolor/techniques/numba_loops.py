@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from recolor.core.packing import packed_words
+from recolor.core.packing import packed_words, range_words
 from recolor.core.registry import register
 from recolor.core.rows import range_rows
 from recolor.core.threads import cap_numba
@@ -46,9 +46,10 @@ def numba_serial(
 
     Notes
     -----
-    Exact matches on 1 or 4 channels compare one word per pixel; a tolerance,
-    or 3 channels, compare rows of bytes against rows of bounds
-    (:mod:`recolor.core.rows`), both as vector code.
+    On 1 or 4 channels each pixel is one word: an exact match compares it
+    whole; a tolerance on 4 channels compares its bytes as lanes of the word.
+    A tolerance on 1 channel, or 3 channels, compare rows of bytes against
+    rows of bounds (:mod:`recolor.core.rows`). All of them run as vector code.
     """
     request = validate_request(image, old, new, tolerance, out)
     kernels = _load_kernels("numba_serial")
@@ -56,6 +57,7 @@ def numba_serial(
         request,
         kernels.recolor_words_serial,
         kernels.recolor_words_in_place_serial,
+        kernels.recolor_words_in_range_serial,
         kernels.recolor_range_rows_serial,
     )
 
@@ -94,27 +96,36 @@ def numba_parallel(
         request,
         kernels.recolor_words_parallel,
         kernels.recolor_words_in_place_parallel,
+        kernels.recolor_words_in_range_parallel,
         kernels.recolor_range_rows_parallel,
     )
 
 
 def _run(
-    request: Request, words_kernel: Any, in_place_kernel: Any, ranges_kernel: Any
+    request: Request,
+    words_kernel: Any,
+    in_place_kernel: Any,
+    words_range_kernel: Any,
+    ranges_kernel: Any,
 ) -> npt.NDArray[np.uint8]:
     """Run the kernels, writing straight into ``out`` when there is one."""
     target = request.out_pixels()
     packed = packed_words(request)
+    if packed is not None and request.in_place:
+        # The words are a view of the image, which is out: write only the matches.
+        in_place_kernel(packed.words[:, :, 0], packed.old[()], packed.new[()])
+        return request.written_to_out()
+    out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
+    ranged = None if packed is not None else range_words(request)
     if packed is not None:
         # The kernels take (H, W) words and scalar colours.
-        words, old_word, new_word = packed.words[:, :, 0], packed.old[()], packed.new[()]
-        if request.in_place:
-            # words is a view of the image, which is out: write only the matches.
-            in_place_kernel(words, old_word, new_word)
-            return request.written_to_out()
-        out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
-        words_kernel(words, old_word, new_word, out.view(words.dtype)[:, :, 0])
+        words = packed.words[:, :, 0]
+        words_kernel(words, packed.old[()], packed.new[()], out.view(words.dtype)[:, :, 0])
+    elif ranged is not None:
+        # In place too: the kernel reads each word before it writes it.
+        out_words = out.view(np.uint32)[:, :, 0]
+        words_range_kernel(ranged.words[:, :, 0], ranged.lower, ranged.span, ranged.new, out_words)
     else:
-        out = np.empty(request.pixels.shape, dtype=np.uint8) if target is None else target
         rows = range_rows(request)
         ranges_kernel(
             rows.flat,
