@@ -18,11 +18,27 @@ pytest_plugins = ["pytester"]
 XDIST_VARIABLES = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
 
 
+#: What a test's own pytest run in a subprocess (the suite under the instrument, a
+#: documented command) leaves out: hypothesis's plugin, which imports all of hypothesis at
+#: the end of every run (0.3 s of CPU, paid by about a hundred runs) for tests those runs
+#: do not have.
+SUBPROCESS_PYTEST_OPTIONS = "-p no:hypothesispytest"
+
+
 @pytest.fixture(autouse=True)
-def _subprocesses_are_not_xdist_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+def _subprocess_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in XDIST_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    addopts = os.environ.get("PYTEST_ADDOPTS", "")
+    monkeypatch.setenv("PYTEST_ADDOPTS", f"{addopts} {SUBPROCESS_PYTEST_OPTIONS}".strip())
     return None
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest's own, which clears PYTEST_ADDOPTS, with SUBPROCESS_PYTEST_OPTIONS set again."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", SUBPROCESS_PYTEST_OPTIONS)
+    return pytester
 
 
 #: The Otava the history job installs (the changes extra).
