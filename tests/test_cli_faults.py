@@ -144,6 +144,33 @@ def _handlers_in_place(process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("recolor never set its signal handlers")
 
 
+#: A SIGTERM that arrives while Python runs a weakref callback (importlib runs one as it
+#: releases a module's lock), where the exception its handler raises cannot propagate.
+_STOP_IN_A_CALLBACK = """
+import gc, os, signal, sys, weakref
+from recolor.cli.signals import Stopped, stop_received, stopping_signals_raise
+
+class Thing:
+    pass
+
+with stopping_signals_raise():
+    thing = Thing()
+    reference = weakref.ref(thing, lambda _: os.kill(os.getpid(), signal.SIGTERM))
+    del thing
+    gc.collect()
+    print(type(stop_received()).__name__)
+"""
+
+
+def test_a_stop_raised_where_python_cannot_raise_it_is_recorded_and_not_reported() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _STOP_IN_A_CALLBACK], capture_output=True, text=True, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Stopped"
+    assert done.stderr == ""
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("burst", [(signal.SIGTERM,) * 8, (signal.SIGINT,) * 3])
 def test_a_burst_of_signals_leaves_no_temporary_file_and_one_line(

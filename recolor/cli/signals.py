@@ -18,12 +18,16 @@ The stop is also recorded (:func:`stop_received`): code between the handler
 and the command may catch it and raise an error of its own instead (numpy's
 import turns whatever interrupts it into an ImportError), and the error it
 caused must not be reported, or counted as an image that failed, in its place.
+A stop raised where Python cannot raise it (a weakref callback, such as the one
+importlib runs as it releases a module's lock; a ``__del__``) is dropped there
+with no report: it is recorded, and the command stops on it all the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from collections.abc import Iterator
 from types import FrameType
 
@@ -62,13 +66,21 @@ def stopping_signals_raise(*, process_ends: bool = False) -> Iterator[None]:
     caller's handlers back.
     """
     previous = {number: signal.getsignal(number) for number in _STOPPING}
+    previous_unraisable_hook = sys.unraisablehook
     _received.clear()
+
+    def drop_a_recorded_stop(unraisable: sys.UnraisableHookArgs) -> None:
+        if not any(unraisable.exc_value is stop for stop in _received):
+            previous_unraisable_hook(unraisable)
+
+    sys.unraisablehook = drop_a_recorded_stop
     for number in _SIGNALS:
         signal.signal(number, _raise_stopped)
     signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_unraisable_hook
         stopped = bool(_received)
         _received.clear()
         if not (stopped and process_ends):
