@@ -411,6 +411,7 @@ def test_a_worker_killed_mid_batch_never_makes_a_false_failure(
             summaries.append(f"{summary} (a worker killed at task {at} of {len(sources)}, {state})")
             assert (faults / "killed").read_text() == state, f"batch {batch}: no worker was killed"
             assert (status, summary) == (0, f"{len(sources)} recoloured, 0 skipped, 0 failed")
+            _wait_until_idle(client)
             remove_leftovers(out)
             assert {path.name: path.read_bytes() for path in out.iterdir()} == expected
     print("\n".join(f"batch {index}: {line}" for index, line in enumerate(summaries)))
@@ -441,8 +442,24 @@ def test_a_worker_killed_while_writing_leaves_a_temporary_file_the_next_run_remo
             killer.join()
             summary = capsys.readouterr().out.splitlines()[-1]
             assert (status, summary) == (0, f"{len(sources)} recoloured, 0 skipped, 0 failed")
+            _wait_until_idle(client)
             remove_leftovers(out)
             assert {path.name: path.read_bytes() for path in out.iterdir()} == expected
+
+
+def _wait_until_idle(client: distributed.Client) -> None:
+    """Return once no worker runs a task. A task whose result died with its worker after
+    the batch took it may have been started again: that run finds its output written and
+    removes its own temporary file, but it may still be running when the batch returns."""
+    deadline = time.monotonic() + 120
+    while any(client.run(_tasks_running, on_error="ignore").values()):
+        assert time.monotonic() < deadline, "the cluster still runs a task 2 minutes on"
+        time.sleep(0.05)
+
+
+def _tasks_running(dask_worker: distributed.Worker) -> int:
+    # Counts a task the scheduler has cancelled while its thread still runs it.
+    return len(dask_worker.state.executing)
 
 
 def test_a_scheduler_that_cannot_be_reached_is_named_before_any_write(

@@ -82,6 +82,9 @@ def run_on_dask(plan: Plan, args: argparse.Namespace) -> int:
         for future in progress:
             job, write_here = submitted.pop(future)
             _finish(tally, job, future, write_here, settings)
+            # Let go of it now: while the client holds a finished task, the scheduler runs
+            # it again if the worker holding its result dies, though the output is written.
+            future.release()
     return tally.status()
 
 
