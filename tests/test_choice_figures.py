@@ -112,3 +112,22 @@ def test_opencv_is_bought_once_its_savings_reach_its_import() -> None:
     assert chosen.splitlines() == ["numpy_packed False"] * 3 + ["opencv_native False"] + [
         "opencv_native True"
     ]
+
+
+def test_on_one_thread_the_choice_is_the_serial_kernel() -> None:
+    # numba_parallel on one thread is numba_serial plus its pool's cost.
+    pytest.importorskip("numba")
+    chosen = _choices_with(
+        "compiled_min_pixels=16 * 16, parallel_min_pixels=64 * 64, kernels_price_seconds=0.0",
+        "image = recolor.sample_image(64, 64)\n"
+        "def choice():\n"
+        "    return recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name\n"
+        "from recolor.core.threads import available_cores\n"
+        "print(choice(), available_cores())\n"
+        "for threads in (1, 2, None):\n"
+        "    with recolor.thread_limit(threads):\n"
+        "        print(choice())\n",
+    )
+    (unlimited, cores), *capped = (line.split() for line in chosen.splitlines())
+    assert capped == [["numba_serial"], ["numba_parallel"], [unlimited]]
+    assert unlimited == ("numba_parallel" if int(cores) > 1 else "numba_serial")

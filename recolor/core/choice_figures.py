@@ -87,6 +87,20 @@ FIGURES: dict[str, ChoiceFigures] = {
             " (two runs), 2026-12-01; the frame figures are the first tuning's"
         ),
     ),
+    "amd-avx2": FIRST_TUNING._replace(
+        compiled_min_pixels=45 * 45,
+        parallel_min_pixels=256 * 256,
+        large_pixels=512 * 512,
+        kernels_price_seconds=0.55,
+        kernels_saved_seconds_per_pixel=0.30e-9,
+        opencv_price_seconds=0.030,
+        opencv_saved_seconds_per_pixel=0.065e-9,
+        measured_on=(
+            "AMD EPYC (family 25, model 1: Zen 3), AVX2, 2 cores, numba 0.68.1, OpenCV 5.1.0:"
+            " python -m tools.choice_figures (two runs), 2026-12-05; the frame figures are"
+            " the first tuning's"
+        ),
+    ),
 }
 
 

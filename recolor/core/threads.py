@@ -21,6 +21,7 @@ __all__ = [
     "cap_opencv",
     "opencv",
     "set_thread_limit",
+    "thread_cap",
     "thread_limit",
 ]
 
@@ -64,6 +65,16 @@ def set_thread_limit(threads: int | None) -> None:
     _requested = threads
     cap_opencv()
     cap_numba()
+
+
+def thread_cap() -> int:
+    """The threads a technique may use: the cap asked for, else the cores at import."""
+    return _requested if _requested is not None else _CORES_AT_IMPORT
+
+
+# Read once: the default choice asks on every call, and the affinity's system call
+# costs a microsecond, a tenth of a small image's recolouring.
+_CORES_AT_IMPORT = available_cores()
 
 
 def opencv() -> ModuleType:
