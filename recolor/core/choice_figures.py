@@ -78,13 +78,14 @@ FIGURES: dict[str, ChoiceFigures] = {
         compiled_min_pixels=45 * 45,
         parallel_min_pixels=256 * 256,
         large_pixels=512 * 512,
-        kernels_price_seconds=0.33,
-        kernels_saved_seconds_per_pixel=0.42e-9,
-        opencv_price_seconds=0.020,
-        opencv_saved_seconds_per_pixel=0.18e-9,
+        kernels_price_seconds=0.36,
+        kernels_saved_seconds_per_pixel=0.35e-9,
+        opencv_price_seconds=0.022,
+        opencv_saved_seconds_per_pixel=0.092e-9,
         measured_on=(
-            "Intel Xeon (family 6, model 167), AVX-512, 2 cores: python -m tools.choice_figures"
-            " (two runs), 2026-12-01; the frame figures are the first tuning's"
+            "Intel Xeon (family 6, model 167), AVX-512, 2 cores, numba 0.68.1, OpenCV 5.1.0:"
+            " python -m tools.choice_figures (two runs), 2026-12-05; the frame figures are"
+            " the first tuning's"
         ),
     ),
     "amd-avx2": FIRST_TUNING._replace(
