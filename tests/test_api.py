@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import cv2
 import numpy as np
 import pytest
@@ -88,6 +90,21 @@ def test_sample_image_near_misses_are_all_there() -> None:
     flat = {tuple(p) for p in recolor.sample_image(200, 200).reshape(-1, 4).tolist()}
     for near_miss in [(0, 0, 0, 1), (0, 0, 0, 255), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0)]:
         assert near_miss in flat
+
+
+@pytest.mark.parametrize(
+    ("size", "seed", "sha256"),
+    [
+        ((998, 998), 0, "35a35c6ee91ee1efc3b5d71a61da60c119f0128f0e0752dabe887e6e1f86f6c4"),
+        ((256, 256), 0, "6c3df2589d0000c0e97d6bbec20ba8f5d350e59533cea58e54404584e7a489b4"),
+        ((64, 48), 3, "9c9717b5a1a468f35049858e325558f682a63bb4ce7459a58ae7457a5ce4a227"),
+        ((3, 1000), 1, "6c95739dbb24b017a2ae2eaeab3b6e3799c1237a787847885f64fba1fbf44022"),
+    ],
+)
+def test_sample_image_keeps_its_pixels(size: tuple[int, int], seed: int, sha256: str) -> None:
+    # The stored benchmark figures measured these pixels: a change would move them all.
+    pixels = recolor.sample_image(*size, seed=seed).tobytes()
+    assert hashlib.sha256(pixels).hexdigest() == sha256
 
 
 def test_sample_image_is_a_fresh_writable_copy() -> None:
