@@ -131,3 +131,20 @@ def test_on_one_thread_the_choice_is_the_serial_kernel() -> None:
     (unlimited, cores), *capped = (line.split() for line in chosen.splitlines())
     assert capped == [["numba_serial"], ["numba_parallel"], [unlimited]]
     assert unlimited == ("numba_parallel" if int(cores) > 1 else "numba_serial")
+
+
+@pytest.mark.parametrize("numba_imported", [False, True])
+def test_under_numbas_own_one_thread_the_choice_is_the_serial_kernel(
+    monkeypatch: pytest.MonkeyPatch, numba_imported: bool
+) -> None:
+    # NUMBA_NUM_THREADS=1 sizes numba's pool to one thread, whatever recolor's cap says.
+    pytest.importorskip("numba")
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
+    chosen = _choices_with(
+        "compiled_min_pixels=16 * 16, parallel_min_pixels=64 * 64, kernels_price_seconds=0.0",
+        ("import numba\n" if numba_imported else "") + "image = recolor.sample_image(64, 64)\n"
+        "for threads in (None, 2):\n"
+        "    with recolor.thread_limit(threads):\n"
+        "        print(recolor.fastest_technique(image, (0, 0, 0, 0), (5, 3, 192, 255)).name)\n",
+    )
+    assert chosen.split() == ["numba_serial", "numba_serial"]

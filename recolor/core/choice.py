@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from recolor.core.choice_figures import figures_for
 from recolor.core.cpu import cpu_kind
-from recolor.core.threads import thread_cap
+from recolor.core.threads import parallel_threads
 
 if TYPE_CHECKING:
     from recolor.core.registry import Technique
@@ -89,9 +89,9 @@ _RANGES = "opencv_native"
 _EXACT, _EXACT_LARGE = "numpy_packed", "opencv_native"
 # With numba's kernels loaded: the parallel kernel once the image is big
 # enough to pay for starting numba's thread pool, and more than one thread
-# may run (on one, it is the serial loop plus the pool's cost), else the
-# serial one; and neither below the size where crossing into numba costs
-# more than the call.
+# may run, by recolor's cap and by numba's own (on one, it is the serial
+# loop plus the pool's cost), else the serial one; and neither below the
+# size where crossing into numba costs more than the call.
 _PARALLEL, _SERIAL = "numba_parallel", "numba_serial"
 
 #: The figures of the CPU this process runs on, from their one table.
@@ -147,7 +147,7 @@ def default_technique(
         return techniques[_EXACT]  # not an image: it refuses it with the contract's error
     pixels = shape[0] * shape[1]
     if pixels >= _COMPILED_MIN_PIXELS and _KERNELS.worth_buying(pixels, count):
-        parallel = pixels >= _PARALLEL_MIN_PIXELS and thread_cap() > 1
+        parallel = pixels >= _PARALLEL_MIN_PIXELS and parallel_threads() > 1
         compiled = techniques[_PARALLEL if parallel else _SERIAL]
         if compiled.available:
             return compiled

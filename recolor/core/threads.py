@@ -20,6 +20,7 @@ __all__ = [
     "cap_numba",
     "cap_opencv",
     "opencv",
+    "parallel_threads",
     "set_thread_limit",
     "thread_cap",
     "thread_limit",
@@ -70,6 +71,20 @@ def set_thread_limit(threads: int | None) -> None:
 def thread_cap() -> int:
     """The threads a technique may use: the cap asked for, else the cores at import."""
     return _requested if _requested is not None else _CORES_AT_IMPORT
+
+
+def parallel_threads() -> int:
+    """The threads numba's parallel kernel would run on: :func:`thread_cap`, and no more
+    than numba's own pool, which ``NUMBA_NUM_THREADS`` sizes when numba is imported."""
+    numba = sys.modules.get("numba")
+    pool = numba.config.NUMBA_NUM_THREADS if numba is not None else _numba_threads_from_env()
+    return min(thread_cap(), pool)
+
+
+def _numba_threads_from_env() -> int:
+    # What numba will read at its import; a value it would refuse is left to it to refuse.
+    value = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else _CORES_AT_IMPORT
 
 
 # Read once: the default choice asks on every call, and the affinity's system call
