@@ -83,7 +83,7 @@ def _cached_sample(width: int, height: int, seed: int) -> npt.NDArray[np.uint8]:
     row[~figure] = len(table) - 1
     # Gathered as one 4-byte word per pixel.
     pixels = np.take(table.view(np.uint32)[:, 0], row)
-    image = pixels.view(np.uint8).reshape(height, width, 4)
+    image: npt.NDArray[np.uint8] = pixels.view(np.uint8).reshape(height, width, 4)
 
     background = np.flatnonzero(~figure)
     near_miss_count = int(background.size * _NEAR_MISS_FRACTION)
