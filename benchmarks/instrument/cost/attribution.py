@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.instrument.adapter import Case, Suite
-from benchmarks.instrument.cost import callgrind
+from benchmarks.instrument.cost import callgrind, memo
 from benchmarks.instrument.cost.callgrind import Cost
 
 __all__ = [
@@ -232,7 +232,7 @@ def _count_beside(
     beside.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=".count-", dir=beside))
     try:
-        dumps, simulated_cpu = callgrind.count_into(suite, folder, case, root)
+        dumps, simulated_cpu = memo.count_into(suite, folder, case, root)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

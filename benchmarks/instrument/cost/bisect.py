@@ -31,7 +31,7 @@ from pathlib import Path
 
 from benchmarks.instrument import adapter, gitref
 from benchmarks.instrument.adapter import Case, Suite
-from benchmarks.instrument.cost import attribution, callgrind
+from benchmarks.instrument.cost import attribution, callgrind, memo
 from benchmarks.instrument.cost.decision import DEFAULT_THRESHOLD
 
 __all__ = ["Bisection", "bisect", "main"]
@@ -201,13 +201,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     medians: dict[str, Path] = {}
     try:
-        return _bisect_and_explain(suite, case, good, bad, args.threshold, medians)
+        with memo.once_per_code() as reused:  # a commit that changed no package: no count
+            return _bisect_and_explain(suite, case, good, bad, args.threshold, medians, reused)
     finally:
         attribution.discard(medians.values())
 
 
 def _bisect_and_explain(
-    suite: Suite, case: Case, good: str, bad: str, threshold: float, medians: dict[str, Path]
+    suite: Suite,
+    case: Case,
+    good: str,
+    bad: str,
+    threshold: float,
+    medians: dict[str, Path],
+    reused: memo.Reused,
 ) -> int:
     count = functools.partial(count_at, suite, medians=medians)
     found = bisect(case, good, bad, count=count, threshold=threshold)
@@ -221,6 +228,7 @@ def _bisect_and_explain(
         f"  {case.key}: {found.cycles_good:,} -> {found.cycles_bad:,} estimated cycles "
         f"({change:.4f}x) against {subject_of(found.last_good)}\n"
         f"  {found.counted} commits counted"
+        + (f" ({reused.counts} with the code of one counted before, not counted again)" if reused.counts else "")
         + (f", {len(found.skipped)} skipped: {skipped}" if skipped else "")
     )
     explained = attribution.attribute(

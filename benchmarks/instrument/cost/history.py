@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks.instrument import adapter, gitref
 from benchmarks.instrument.adapter import Case, Suite
-from benchmarks.instrument.cost import callgrind
+from benchmarks.instrument.cost import callgrind, memo
 from benchmarks.instrument.cost.decision import series_point
 from benchmarks.instrument.files import write_text
 
@@ -84,7 +84,7 @@ def count_commit(suite: Suite, commit: str, cases: Sequence[Case]) -> list[dict[
         callgrind.warm_up(suite, countable, root)
         for case in countable:
             try:
-                cost, _ = callgrind.measure(suite, case, root)
+                cost, _ = memo.measure(suite, case, root)
             except callgrind.CostError:
                 continue
             points.append(series_point(suite, case.key, cost))
@@ -197,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
             + (f"; but first: {problem}" if problem else "")
         )
         return 0
-    points = history(
-        commits, cases, count=functools.partial(count_commit, suite), repo_url=args.repo_url
-    )
+    with memo.once_per_code():  # a commit that changed no package is not counted again
+        points = history(
+            commits, cases, count=functools.partial(count_commit, suite), repo_url=args.repo_url
+        )
     write_text(args.out, data_js({args.series: points}, args.repo_url, int(time.time() * 1000)))
     print(f"{args.out}: {len(points)} points of {len(cases)} cases in series {args.series!r}")
     if args.plot is not None:

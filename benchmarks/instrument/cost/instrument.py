@@ -26,7 +26,7 @@ from benchmarks.instrument import dependencies, gitref, sides
 from benchmarks.instrument.adapter import Case, Suite
 from benchmarks.instrument.base import CaseRunner
 from benchmarks.instrument.config import Config
-from benchmarks.instrument.cost import attribution, callgrind
+from benchmarks.instrument.cost import attribution, callgrind, memo
 from benchmarks.instrument.cost import decision as cost_gate
 from benchmarks.instrument.cost.callgrind import Cost, CostError
 from benchmarks.instrument.cost.slowdown import CALIBRATION_UNITS, filler_units
@@ -111,6 +111,7 @@ class Callgrind:
 
     def configure(self) -> None:
         config, session = self.config, self.session
+        session.cleanup.enter_context(memo.once_per_code())
         if config.compare_env:
             session.compare_env_versions = sides.interpreter_versions(
                 session.suite, config.compare_env
@@ -160,7 +161,7 @@ def start(session: CostSession, items: list[pytest.Item]) -> None:
     if session.config.compare_env is not None:
         callgrind.warm_up(suite, cases, interpreter=session.config.compare_env)
     if any(suite.facts(case).slowdown is not None for case in cases):
-        filler_cost, _ = callgrind.measure(suite, None, filler_units=CALIBRATION_UNITS)
+        filler_cost, _ = memo.measure(suite, None, filler_units=CALIBRATION_UNITS)
         session.unit_cycles = filler_cost.estimated_cycles / CALIBRATION_UNITS
     jobs = int(os.environ.get(COST_JOBS_ENV_VAR, "0")) or available_cores()
     session.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cost-worker")
@@ -187,9 +188,7 @@ def _count(session: CostSession, case: Case) -> Counted:
             suite, case, session.reference_root
         )
     elif session.config.compare_env is not None:
-        reference, reference_cpu = callgrind.measure(
-            suite, case, interpreter=session.config.compare_env
-        )
+        reference, reference_cpu = memo.measure(suite, case, interpreter=session.config.compare_env)
     units = 0
     factor = suite.facts(case).slowdown
     if factor is not None and session.unit_cycles is not None:
@@ -197,7 +196,7 @@ def _count(session: CostSession, case: Case) -> Counted:
         units = filler_units(factor, reference_cycles, session.unit_cycles)
     try:
         if units:  # the slowdown's filler is in these calls: attribution counts without it
-            current, simulated_cpu = callgrind.measure(suite, case, filler_units=units)
+            current, simulated_cpu = memo.measure(suite, case, filler_units=units)
         else:
             current, simulated_cpu, kept[attribution.THIS_TREE] = attribution.count_kept(
                 suite, case, None
