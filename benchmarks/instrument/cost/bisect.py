@@ -223,12 +223,13 @@ def _bisect_and_explain(
         return 1
     change = found.cycles_bad / found.cycles_good
     skipped = ", ".join(commit[:9] for commit in found.skipped)
+    same_code = f" ({reused.counts} with the code of one counted before, not counted again)"
     print(
         f"first costlier commit: {subject_of(found.first_bad)}\n"
         f"  {case.key}: {found.cycles_good:,} -> {found.cycles_bad:,} estimated cycles "
         f"({change:.4f}x) against {subject_of(found.last_good)}\n"
         f"  {found.counted} commits counted"
-        + (f" ({reused.counts} with the code of one counted before, not counted again)" if reused.counts else "")
+        + (same_code if reused.counts else "")
         + (f", {len(found.skipped)} skipped: {skipped}" if skipped else "")
     )
     explained = attribution.attribute(
