@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -399,8 +400,7 @@ def test_a_worker_killed_mid_batch_never_makes_a_false_failure(
     moments = [(at, state) for at in range(1, len(sources)) for state in ("executing", "memory")]
     with distributed.Client(address, set_as_default=False) as client:
         for batch, (at, state) in enumerate(rng.sample(moments, 10)):
-            # A restarted worker imports recolor, numpy and OpenCV: slow on a busy machine.
-            client.wait_for_workers(2, timeout=600)
+            _wait_for_workers(client, cluster)
             faults = tmp_path / f"faults{batch}"
             faults.mkdir()
             client.register_plugin(dask_faults.KillAtTask(faults, at=at, state=state), name="kill")
@@ -411,7 +411,7 @@ def test_a_worker_killed_mid_batch_never_makes_a_false_failure(
             summaries.append(f"{summary} (a worker killed at task {at} of {len(sources)}, {state})")
             assert (faults / "killed").read_text() == state, f"batch {batch}: no worker was killed"
             assert (status, summary) == (0, f"{len(sources)} recoloured, 0 skipped, 0 failed")
-            _wait_until_idle(client)
+            _wait_until_idle(client, cluster)
             remove_leftovers(out)
             assert {path.name: path.read_bytes() for path in out.iterdir()} == expected
     print("\n".join(f"batch {index}: {line}" for index, line in enumerate(summaries)))
@@ -431,8 +431,7 @@ def test_a_worker_killed_while_writing_leaves_a_temporary_file_the_next_run_remo
     address = cluster.scheduler_address  # type: ignore[attr-defined]
     with distributed.Client(address, set_as_default=False) as client:
         for batch in range(5):
-            client.wait_for_workers(2, timeout=600)
-            pids = list(client.run(os.getpid, on_error="ignore").values())
+            pids = list(client.run(os.getpid, workers=_wait_for_workers(client, cluster)).values())
             killer = threading.Timer(
                 rng.uniform(0.0, 0.4), os.kill, (rng.choice(pids), signal.SIGKILL)
             )
@@ -442,19 +441,51 @@ def test_a_worker_killed_while_writing_leaves_a_temporary_file_the_next_run_remo
             killer.join()
             summary = capsys.readouterr().out.splitlines()[-1]
             assert (status, summary) == (0, f"{len(sources)} recoloured, 0 skipped, 0 failed")
-            _wait_until_idle(client)
+            _wait_until_idle(client, cluster)
             remove_leftovers(out)
             assert {path.name: path.read_bytes() for path in out.iterdir()} == expected
 
 
-def _wait_until_idle(client: distributed.Client) -> None:
+def _wait_for_workers(client: distributed.Client, cluster: object) -> list[str]:
+    """Return the cluster's two workers once both live and the scheduler lists them alone. A
+    restarted worker imports recolor, numpy and OpenCV: slow on a busy machine."""
+    deadline = time.monotonic() + 600
+    while True:
+        live = _live_workers(cluster)
+        if len(live) == 2 and set(live) == set(client.scheduler_info()["workers"]):
+            return live
+        assert time.monotonic() < deadline, "the cluster has not two workers 10 minutes on"
+        time.sleep(0.05)
+
+
+def _wait_until_idle(client: distributed.Client, cluster: object) -> None:
     """Return once no worker runs a task. A task whose result died with its worker after
     the batch took it may have been started again: that run finds its output written and
     removes its own temporary file, but it may still be running when the batch returns."""
     deadline = time.monotonic() + 120
-    while any(client.run(_tasks_running, on_error="ignore").values()):
+    while any(
+        client.run(_tasks_running, workers=_live_workers(cluster), on_error="ignore").values()
+    ):
         assert time.monotonic() < deadline, "the cluster still runs a task 2 minutes on"
         time.sleep(0.05)
+
+
+def _live_workers(cluster: object) -> list[str]:
+    """The addresses of the workers whose process lives, from their nannies in this process.
+    The scheduler may list a killed worker for a moment, and a message to it would wait out
+    the connect timeout (30 s)."""
+    live = []
+    for nanny in list(cluster.workers.values()):  # type: ignore[attr-defined]
+        worker = nanny.process
+        # A restarting worker keeps its old address until the new process reports in.
+        if worker is None or worker.status != distributed.core.Status.running:
+            continue
+        try:
+            if psutil.Process(worker.process.pid).status() != psutil.STATUS_ZOMBIE:
+                live.append(worker.worker_address)
+        except psutil.NoSuchProcess:
+            pass
+    return live
 
 
 def _tasks_running(dask_worker: distributed.Worker) -> int:
