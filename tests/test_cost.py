@@ -272,32 +272,6 @@ def test_two_counts_of_the_same_call_agree_and_attribution_reads_the_kept_ones(
 
 
 @needs_valgrind
-def test_cost_gate_end_to_end(cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    baseline = cost_dir.path / "cost.json"
-    option = f"--recolor-cost-baseline={baseline}"
-
-    # (Unchanged code against its own count passes: the A/A against HEAD below.)
-    _run(cost_dir, "--recolor-cost", "--recolor-record-cost-baseline", option).assert_outcomes(
-        passed=1
-    )
-    assert set(cost_gate.load(baseline)) == {"64x64-numpy_packed"}
-
-    monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=1.10")
-    slowed = _run(cost_dir, "--recolor-cost", option)
-    slowed.assert_outcomes(failed=1)
-    slowed.stdout.fnmatch_lines(
-        [
-            "numpy_packed at 64x64-numpy_packed costs more: * estimated cycles against the "
-            "baseline's *, 1.* times, above the threshold of 3% (instructions *",
-            "FAILED test_cost_small.py::test_small*",
-        ]
-    )
-    assert "Traceback" not in slowed.stdout.str()
-    # Counted with other versions, a case is not judged:
-    # test_other_versions_are_not_comparable_and_say_which, without valgrind.
-
-
-@needs_valgrind
 def test_compare_with_a_git_ref_judges_without_a_baseline(
     cost_dir: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -308,7 +282,8 @@ def test_compare_with_a_git_ref_judges_without_a_baseline(
     same = _run(cost_dir, "--recolor-cost", "--recolor-compare", "HEAD")
     same.assert_outcomes(passed=1)
     same.stdout.fnmatch_lines(["*judged against HEAD*", "*64x64-numpy_packed *passed"])
-    # (A costlier tree failed against its ref: test_a_costlier_ab_names_the_function_that_grew.)
+    # (A costlier commit failed against its ref:
+    # test_a_costlier_commit_fails_against_its_ref_and_the_baseline_naming_the_function_that_grew.)
     assert not list(private_tmp.glob("recolor-ref-*")), "a worktree was left"
 
 
@@ -353,10 +328,13 @@ def test_small(cost, case):
 
 
 @needs_valgrind
-def test_a_costlier_ab_names_the_function_that_grew(
+def test_a_costlier_commit_fails_against_its_ref_and_the_baseline_naming_the_function_that_grew(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A branch whose only change is one more np.equal over the words in numpy_packed."""
+    """The cost gate from record to verdict, on a commit whose only change is one more
+    np.equal over the words in numpy_packed. (Unchanged code against its own count passes:
+    test_compare_with_a_git_ref_judges_without_a_baseline; counted with other versions, a
+    case is not judged: test_other_versions_are_not_comparable_and_say_which.)"""
     import shutil
 
     from tests.project import ScratchRepository
@@ -368,14 +346,15 @@ def test_a_costlier_ab_names_the_function_that_grew(
     (root / "benchmarks" / "bench_cost.py").write_text(ATTRIBUTION_BENCH)
     repository.commit("base")
     monkeypatch.setenv("PYTHONPATH", str(root))
+    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)  # the change is the code's alone
     baseline = f"--recolor-cost-baseline={root / 'cost.json'}"  # untracked: the tree is clean
     recorded = pytester.runpytest_subprocess(
         "benchmarks/bench_cost.py", "--recolor-cost", "--recolor-record-cost-baseline", baseline
     )
     recorded.assert_outcomes(passed=1)
+    assert set(cost_gate.load(root / "cost.json")) == {"256x256-numpy_packed"}
     repository.add_a_pass()
     repository.commit("extra pass")
-    monkeypatch.delenv(SLOWDOWN_ENV_VAR, raising=False)
 
     result = pytester.runpytest_subprocess(
         "benchmarks/bench_cost.py", "--recolor-cost", "--recolor-compare", "HEAD~1"
@@ -394,6 +373,14 @@ def test_a_costlier_ab_names_the_function_that_grew(
     # Against the baseline: attributed against the commit it recorded.
     judged = pytester.runpytest_subprocess("benchmarks/bench_cost.py", "--recolor-cost", baseline)
     judged.assert_outcomes(failed=1)
+    judged.stdout.fnmatch_lines(
+        [
+            "numpy_packed at 256x256-numpy_packed costs more: * estimated cycles against the "
+            "baseline's *, 1.* times, above the threshold of 3% (instructions *",
+            "FAILED benchmarks/bench_cost.py::test_small*",
+        ]
+    )
+    assert "Traceback" not in judged.stdout.str()
     against_baseline = judged.stdout.str().split("where the instructions changed", 1)
     assert len(against_baseline) == 2, judged.stdout.str()[-2000:]
     assert "equal" in against_baseline[1].splitlines()[1]
