@@ -87,7 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     from hypothesis import HealthCheck, settings
 
-    settings.register_profile("dev", max_examples=60, deadline=None)
+    settings.register_profile("dev", max_examples=30, deadline=None)
     settings.register_profile(
         "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
     )
