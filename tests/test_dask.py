@@ -432,13 +432,13 @@ def test_a_worker_killed_while_writing_leaves_a_temporary_file_the_next_run_remo
     with distributed.Client(address, set_as_default=False) as client:
         for batch in range(5):
             pids = list(client.run(os.getpid, workers=_wait_for_workers(client, cluster)).values())
-            killer = threading.Timer(
-                rng.uniform(0.0, 0.4), os.kill, (rng.choice(pids), signal.SIGKILL)
-            )
+            victim = rng.choice(pids)
+            killer = threading.Timer(rng.uniform(0.0, 0.4), os.kill, (victim, signal.SIGKILL))
             killer.start()
             out = tmp_path / f"out{batch}"
             status = _apply(*sources, "--out-dir", out, "--scheduler", address)
             killer.join()
+            _wait_until_dead(victim)  # killed after the batch ended, it may be dying still
             summary = capsys.readouterr().out.splitlines()[-1]
             assert (status, summary) == (0, f"{len(sources)} recoloured, 0 skipped, 0 failed")
             _wait_until_idle(client, cluster)
@@ -470,6 +470,21 @@ def _wait_until_idle(client: distributed.Client, cluster: object) -> None:
         time.sleep(0.05)
 
 
+def _wait_until_dead(pid: int) -> None:
+    """Return once the process is gone or a zombie: until then its nanny still counts it."""
+    deadline = time.monotonic() + 60
+    while not _dead(pid):
+        assert time.monotonic() < deadline, f"process {pid} still runs a minute after SIGKILL"
+        time.sleep(0.01)
+
+
+def _dead(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def _live_workers(cluster: object) -> list[str]:
     """The addresses of the workers whose process lives, from their nannies in this process.
     The scheduler may list a killed worker for a moment, and a message to it would wait out
@@ -480,11 +495,8 @@ def _live_workers(cluster: object) -> list[str]:
         # A restarting worker keeps its old address until the new process reports in.
         if worker is None or worker.status != distributed.core.Status.running:
             continue
-        try:
-            if psutil.Process(worker.process.pid).status() != psutil.STATUS_ZOMBIE:
-                live.append(worker.worker_address)
-        except psutil.NoSuchProcess:
-            pass
+        if not _dead(worker.process.pid):
+            live.append(worker.worker_address)
     return live
 
 
