@@ -244,7 +244,8 @@ def _check_python(argv: list[str], tmp_path: Path) -> None:
             else word
             for word in arguments
         ]
-        # Collecting only the benchmarks: what the options change, in a third of the time.
+        # Collecting one module of the benchmarks, the smallest: every option is checked
+        # when pytest configures (the whole folder took 1.08 s a command, this 0.76 s).
         collected = _run_in(
             ROOT,
             [
@@ -255,7 +256,7 @@ def _check_python(argv: list[str], tmp_path: Path) -> None:
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                "benchmarks",
+                "benchmarks/bench_threads.py",
             ],
         )
         assert collected.returncode in (0, 5), collected.stdout[-2000:] + collected.stderr
