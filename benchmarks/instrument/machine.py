@@ -25,6 +25,7 @@ __all__ = [
     "machine_facts",
     "machine_name",
     "simd_level",
+    "this_machine_name",
 ]
 
 #: The widest SIMD of a CPU by the flag Linux lists for it, widest first.
@@ -39,8 +40,18 @@ def available_cores() -> int:
 
 
 def machine_facts(suite: Suite) -> dict[str, Any]:
+    """The versions the suite's code runs with, and the machine's facts."""
+    return {**suite.versions(), **_system_facts(suite)}
+
+
+def this_machine_name(suite: Suite) -> str:
+    """:func:`machine_name` of this machine, without importing the libraries the suite
+    measures (a run that collects or refuses its options needs the name alone)."""
+    return machine_name(_system_facts(suite))
+
+
+def _system_facts(suite: Suite) -> dict[str, Any]:
     return {
-        **suite.versions(),
         "python": platform.python_version(),
         "cpu_model": cpu_model(),
         "cpu_id": cpu_id(),

@@ -17,7 +17,7 @@ from benchmarks.instrument import sides
 from benchmarks.instrument.adapter import Suite
 from benchmarks.instrument.base import CaseRunner
 from benchmarks.instrument.config import Config
-from benchmarks.instrument.machine import machine_facts, machine_name
+from benchmarks.instrument.machine import this_machine_name
 from benchmarks.instrument.wallclock import summary
 from benchmarks.instrument.wallclock.runner import Race, record_baseline
 from benchmarks.instrument.wallclock.session import RaceSession
@@ -30,7 +30,7 @@ class WallClock:
 
     def __init__(self, config: Config, suite: Suite) -> None:
         self.config = config
-        self.session = RaceSession(config, suite, machine=machine_name(machine_facts(suite)))
+        self.session = RaceSession(config, suite, machine=this_machine_name(suite))
         self.keeps: str | None = "benchmark" if config.benchmark_only else None
 
     def configure(self) -> None:
