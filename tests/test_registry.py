@@ -145,7 +145,8 @@ def test_without_numba_its_techniques_stay_listed_and_say_what_to_install(
         ):
             TECHNIQUES[name].func(image, (0, 0, 0, 0), (1, 1, 1, 1))
     # Sizes where numba's kernels would be chosen on this CPU, below and above the large
-    # images' threshold (OpenCV is imported in this process, so it is used at once).
+    # images' threshold; OpenCV imported in this process, so that the choice uses it at once.
+    importlib.import_module("cv2")
     below = int(FIGURES.large_pixels**0.5) - 1
     above = int(FIGURES.large_pixels**0.5) + 1
     assert below**2 >= max(FIGURES.compiled_min_pixels, FIGURES.parallel_min_pixels)
