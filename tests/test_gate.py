@@ -22,6 +22,7 @@ from benchmarks.instrument import machine, protocol
 from benchmarks.instrument.machine import machine_facts
 from benchmarks.instrument.wallclock import decision, gate, measure, storage
 from benchmarks.instrument.wallclock.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
+from tests.conftest import SUBPROCESS_PYTEST_OPTIONS, XDIST_VARIABLES
 from tests.deterministic_source import HOST_ENV_VAR, SOURCE, SOURCE_ENV_VAR
 from tests.project import ScratchRepository, copy_project
 
@@ -324,15 +325,17 @@ def bench_dir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyt
     return pytester
 
 
+_RUN_OPTIONS = (
+    "-p",
+    "benchmarks.instrument.plugin",
+    "--benchmark-only",
+    "--benchmark-max-time=0.05",
+    f"--recolor-round-seconds={ROUND_SECONDS}",
+)
+
+
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        "-p",
-        "benchmarks.instrument.plugin",
-        "--benchmark-only",
-        "--benchmark-max-time=0.05",
-        f"--recolor-round-seconds={ROUND_SECONDS}",
-        *args,
-    )
+    return pytester.runpytest_subprocess(*_RUN_OPTIONS, *args)
 
 
 @pytest.fixture
@@ -353,6 +356,49 @@ def gate_repository(
 
 def _run_tiny(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return _run(pytester, "benchmarks/bench_tiny.py", *args)
+
+
+@pytest.fixture(scope="module")
+def recorded_baseline(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """What ``--recolor-record-baseline`` writes for the tiny benchmark, deterministic source.
+
+    Recorded once for the tests that judge a run against a recorded figure (recording is
+    what test_gate_end_to_end tests); each writes it beside a commit of its own with
+    :func:`_recorded_in`. The tests that use it share one xdist group, so one worker
+    records it once.
+    """
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    repository = ScratchRepository(tmp_path_factory.mktemp("recorded"))
+    (repository.root / "benchmarks" / "bench_tiny.py").write_text(BENCH_FILE)
+    repository.commit("base")
+    baseline = repository.root / "baseline.json"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in XDIST_VARIABLES:
+            patch.delenv(name, raising=False)
+        patch.setenv("PYTEST_ADDOPTS", SUBPROCESS_PYTEST_OPTIONS)
+        patch.setenv("PYTHONPATH", str(repository.root))
+        _deterministic(patch)
+        recorded = subprocess.run(
+            [
+                *(sys.executable, "-m", "pytest", *_RUN_OPTIONS, "benchmarks/bench_tiny.py"),
+                *("--recolor-record-baseline", f"--recolor-baseline={baseline}"),
+            ],
+            cwd=repository.root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert recorded.returncode == 0, recorded.stdout[-3000:] + recorded.stderr
+    return baseline.read_text()
+
+
+def _recorded_in(repository: ScratchRepository, recorded: str) -> Path:
+    """The recorded baseline in ``repository``, its figure naming that repository's HEAD."""
+    baseline = repository.root / "baseline.json"  # untracked: the tree stays clean
+    baseline.write_text(recorded)
+    _edit_case(baseline, "256x256-numpy_packed", commit=repository.git("rev-parse", "HEAD"))
+    return baseline
 
 
 def test_gate_end_to_end(
@@ -421,15 +467,16 @@ def _edit_case(path: Path, key: str, **fields: Any) -> None:
         ("b" * 40, f"its commit {'b' * 9} is not in this clone (a shallow clone?)*git fetch*"),
     ],
 )
+@pytest.mark.xdist_group("recorded_baseline")
 def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     pytester: pytest.Pytester,
     gate_repository: ScratchRepository,
     monkeypatch: pytest.MonkeyPatch,
+    recorded_baseline: str,
     commit: str | None,
     says: str,
 ) -> None:
-    baseline = gate_repository.root / "baseline.json"
-    _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+    baseline = _recorded_in(gate_repository, recorded_baseline)
     _edit_case(baseline, "256x256-numpy_packed", commit=commit)
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
     result = _run_tiny(pytester, f"--recolor-baseline={baseline}")
@@ -442,11 +489,14 @@ def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     )
 
 
+@pytest.mark.xdist_group("recorded_baseline")
 def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
-    pytester: pytest.Pytester, gate_repository: ScratchRepository, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
+    gate_repository: ScratchRepository,
+    monkeypatch: pytest.MonkeyPatch,
+    recorded_baseline: str,
 ) -> None:
-    baseline = gate_repository.root / "baseline.json"
-    _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+    baseline = _recorded_in(gate_repository, recorded_baseline)
     monkeypatch.setenv(SLOWDOWN_ENV_VAR, "numpy_packed=3")
     # numpy_packed does not call OpenCV: another OpenCV changes nothing, and it is judged.
     _edit_case(baseline, "256x256-numpy_packed", versions={**VERSIONS, "opencv": "4.0.0"})
@@ -465,11 +515,11 @@ def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
     )
 
 
+@pytest.mark.xdist_group("recorded_baseline")
 def test_a_stored_case_the_suite_no_longer_has_is_named(
-    pytester: pytest.Pytester, gate_repository: ScratchRepository
+    pytester: pytest.Pytester, gate_repository: ScratchRepository, recorded_baseline: str
 ) -> None:
-    baseline = gate_repository.root / "baseline.json"
-    _run_tiny(pytester, "--recolor-record-baseline", f"--recolor-baseline={baseline}")
+    baseline = _recorded_in(gate_repository, recorded_baseline)
     data = json.loads(baseline.read_text())
     for entry in data["machines"].values():
         entry["cases"]["256x256-numpy_gone"] = entry["cases"]["256x256-numpy_packed"]
