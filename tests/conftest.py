@@ -106,13 +106,17 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (-n), the tests that time with the real clock share one worker,
-    so that no two of them ever run at once (``--dist loadgroup``); every test but the
-    benchmarks is ended if it hangs (pytest-timeout, from the test extra)."""
+    so that no two of them ever run at once (``--dist loadgroup``), and so do the tests of
+    one ``same_worker`` name; every test but the benchmarks is ended if it hangs
+    (pytest-timeout, from the test extra)."""
     xdist = config.pluginmanager.hasplugin("xdist")
     timeout = config.pluginmanager.hasplugin("timeout")
     for item in items:
         if xdist and item.get_closest_marker("real_timing") is not None:
             item.add_marker(pytest.mark.xdist_group("real_timing"))
+        same_worker = item.get_closest_marker("same_worker")
+        if xdist and same_worker is not None:
+            item.add_marker(pytest.mark.xdist_group(*same_worker.args))
         if (
             timeout
             and item.get_closest_marker("timeout") is None

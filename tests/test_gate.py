@@ -364,8 +364,8 @@ def recorded_baseline(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     Recorded once for the tests that judge a run against a recorded figure (recording is
     what test_gate_end_to_end tests); each writes it beside a commit of its own with
-    :func:`_recorded_in`. The tests that use it share one xdist group, so one worker
-    records it once.
+    :func:`_recorded_in`. The tests that use it run on one xdist worker (``same_worker``),
+    which records it once.
     """
     if shutil.which("git") is None:
         pytest.skip("needs git")
@@ -467,7 +467,7 @@ def _edit_case(path: Path, key: str, **fields: Any) -> None:
         ("b" * 40, f"its commit {'b' * 9} is not in this clone (a shallow clone?)*git fetch*"),
     ],
 )
-@pytest.mark.xdist_group("recorded_baseline")
+@pytest.mark.same_worker("recorded_baseline")
 def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     pytester: pytest.Pytester,
     gate_repository: ScratchRepository,
@@ -489,7 +489,7 @@ def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     )
 
 
-@pytest.mark.xdist_group("recorded_baseline")
+@pytest.mark.same_worker("recorded_baseline")
 def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
     pytester: pytest.Pytester,
     gate_repository: ScratchRepository,
@@ -515,7 +515,7 @@ def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
     )
 
 
-@pytest.mark.xdist_group("recorded_baseline")
+@pytest.mark.same_worker("recorded_baseline")
 def test_a_stored_case_the_suite_no_longer_has_is_named(
     pytester: pytest.Pytester, gate_repository: ScratchRepository, recorded_baseline: str
 ) -> None:
