@@ -6,9 +6,12 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.across_workers import one_at_a_time
 
 pytest_plugins = ["pytester"]
 
@@ -31,6 +34,19 @@ def _subprocess_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
     monkeypatch.setenv("PYTEST_ADDOPTS", f"{addopts} {SUBPROCESS_PYTEST_OPTIONS}".strip())
     return None
+
+
+@pytest.fixture(autouse=True)
+def _one_real_timing_test_at_a_time(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """The tests that time with the real clock run one at a time, across pytest-xdist's
+    workers: another such test beside one would be the noise it must not be judged by."""
+    if request.node.get_closest_marker("real_timing") is None:
+        yield
+        return
+    with one_at_a_time("real_timing", request.config, tmp_path_factory):
+        yield
 
 
 @pytest.fixture
@@ -105,18 +121,10 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (-n), the tests that time with the real clock share one worker,
-    so that no two of them ever run at once (``--dist loadgroup``), and so do the tests of
-    one ``same_worker`` name; every test but the benchmarks is ended if it hangs
-    (pytest-timeout, from the test extra)."""
-    xdist = config.pluginmanager.hasplugin("xdist")
+    """Every test but the benchmarks is ended if it hangs (pytest-timeout, from the test
+    extra)."""
     timeout = config.pluginmanager.hasplugin("timeout")
     for item in items:
-        if xdist and item.get_closest_marker("real_timing") is not None:
-            item.add_marker(pytest.mark.xdist_group("real_timing"))
-        same_worker = item.get_closest_marker("same_worker")
-        if xdist and same_worker is not None:
-            item.add_marker(pytest.mark.xdist_group(*same_worker.args))
         if (
             timeout
             and item.get_closest_marker("timeout") is None
