@@ -22,6 +22,7 @@ from benchmarks.instrument import machine, protocol
 from benchmarks.instrument.machine import machine_facts
 from benchmarks.instrument.wallclock import decision, gate, measure, storage
 from benchmarks.instrument.wallclock.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
+from tests.across_workers import made_once
 from tests.conftest import SUBPROCESS_PYTEST_OPTIONS, XDIST_VARIABLES
 from tests.deterministic_source import HOST_ENV_VAR, SOURCE, SOURCE_ENV_VAR
 from tests.project import ScratchRepository, copy_project
@@ -358,39 +359,44 @@ def _run_tiny(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return _run(pytester, "benchmarks/bench_tiny.py", *args)
 
 
-@pytest.fixture(scope="module")
-def recorded_baseline(tmp_path_factory: pytest.TempPathFactory) -> str:
+@pytest.fixture(scope="session")
+def recorded_baseline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
     """What ``--recolor-record-baseline`` writes for the tiny benchmark, deterministic source.
 
-    Recorded once for the tests that judge a run against a recorded figure (recording is
-    what test_gate_end_to_end tests); each writes it beside a commit of its own with
-    :func:`_recorded_in`. The tests that use it run on one xdist worker (``same_worker``),
-    which records it once.
+    Recorded once in the run, by the first worker that asks, for the tests that judge a run
+    against a recorded figure (recording itself is what test_gate_end_to_end tests); each
+    writes it beside a commit of its own with :func:`_recorded_in`.
     """
     if shutil.which("git") is None:
         pytest.skip("needs git")
-    repository = ScratchRepository(tmp_path_factory.mktemp("recorded"))
-    (repository.root / "benchmarks" / "bench_tiny.py").write_text(BENCH_FILE)
-    repository.commit("base")
-    baseline = repository.root / "baseline.json"
-    with pytest.MonkeyPatch.context() as patch:
-        for name in XDIST_VARIABLES:
-            patch.delenv(name, raising=False)
-        patch.setenv("PYTEST_ADDOPTS", SUBPROCESS_PYTEST_OPTIONS)
-        patch.setenv("PYTHONPATH", str(repository.root))
-        _deterministic(patch)
-        recorded = subprocess.run(
-            [
-                *(sys.executable, "-m", "pytest", *_RUN_OPTIONS, "benchmarks/bench_tiny.py"),
-                *("--recolor-record-baseline", f"--recolor-baseline={baseline}"),
-            ],
-            cwd=repository.root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    assert recorded.returncode == 0, recorded.stdout[-3000:] + recorded.stderr
-    return baseline.read_text()
+
+    def record() -> str:
+        repository = ScratchRepository(tmp_path_factory.mktemp("recorded"))
+        (repository.root / "benchmarks" / "bench_tiny.py").write_text(BENCH_FILE)
+        repository.commit("base")
+        baseline = repository.root / "baseline.json"
+        with pytest.MonkeyPatch.context() as patch:
+            for name in XDIST_VARIABLES:
+                patch.delenv(name, raising=False)
+            patch.setenv("PYTEST_ADDOPTS", SUBPROCESS_PYTEST_OPTIONS)
+            patch.setenv("PYTHONPATH", str(repository.root))
+            _deterministic(patch)
+            recorded = subprocess.run(
+                [
+                    *(sys.executable, "-m", "pytest", *_RUN_OPTIONS, "benchmarks/bench_tiny.py"),
+                    *("--recolor-record-baseline", f"--recolor-baseline={baseline}"),
+                ],
+                cwd=repository.root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        assert recorded.returncode == 0, recorded.stdout[-3000:] + recorded.stderr
+        return baseline.read_text()
+
+    return made_once("gate-recorded-baseline.json", record, request.config, tmp_path_factory)
 
 
 def _recorded_in(repository: ScratchRepository, recorded: str) -> Path:
@@ -467,7 +473,6 @@ def _edit_case(path: Path, key: str, **fields: Any) -> None:
         ("b" * 40, f"its commit {'b' * 9} is not in this clone (a shallow clone?)*git fetch*"),
     ],
 )
-@pytest.mark.same_worker("recorded_baseline")
 def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     pytester: pytest.Pytester,
     gate_repository: ScratchRepository,
@@ -489,7 +494,6 @@ def test_a_slower_case_whose_commit_cannot_be_had_passes_as_not_judged(
     )
 
 
-@pytest.mark.same_worker("recorded_baseline")
 def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
     pytester: pytest.Pytester,
     gate_repository: ScratchRepository,
@@ -515,7 +519,6 @@ def test_a_figure_is_judged_only_with_the_versions_it_depends_on(
     )
 
 
-@pytest.mark.same_worker("recorded_baseline")
 def test_a_stored_case_the_suite_no_longer_has_is_named(
     pytester: pytest.Pytester, gate_repository: ScratchRepository, recorded_baseline: str
 ) -> None:
