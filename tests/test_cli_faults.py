@@ -19,6 +19,7 @@ import recolor
 import recolor.cli
 from recolor.cli import main
 from recolor.cli.parser import build_parser
+from tests.processes import wait_for_signal_handlers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -133,17 +134,6 @@ def test_running_out_of_memory_fails_one_image_not_the_batch(
 # ------------------------------------------------------------------- signals
 
 
-def _handlers_in_place(process: subprocess.Popen[bytes]) -> None:
-    status = Path(f"/proc/{process.pid}/status")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        caught = [line for line in status.read_text().splitlines() if line.startswith("SigCgt:")]
-        if caught and int(caught[0].split()[1], 16) & (1 << (signal.SIGTERM - 1)):
-            return
-        time.sleep(0.001)
-    raise AssertionError("recolor never set its signal handlers")
-
-
 #: A SIGTERM that arrives while Python runs a weakref callback (importlib runs one as it
 #: releases a module's lock), where the exception its handler raises cannot propagate.
 _STOP_IN_A_CALLBACK = """
@@ -195,7 +185,7 @@ def test_a_burst_of_signals_leaves_no_temporary_file_and_one_line(
             stderr=subprocess.PIPE,
             cwd=REPO,
         )
-        _handlers_in_place(process)
+        wait_for_signal_handlers(process)
         time.sleep(rng.uniform(0.05, 0.6))  # somewhere in the batch, often mid-write
         for number in burst:
             process.send_signal(number)

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from recolor.cli import main, pool
 from recolor.cli.batch import FAST_PNG_MIN_BYTES
 from recolor.files.png import can_write_fast
 from tests import pool_faults
+from tests.processes import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -242,14 +242,14 @@ def _start(sources: list[Path], out: Path) -> subprocess.Popen[str]:
 
 
 def _pool_processes(command: subprocess.Popen[str]) -> list[psutil.Process]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def both() -> list[psutil.Process]:
         # Its only children: forked from it, or started as python -m recolor.cli.pool_process.
         children = psutil.Process(command.pid).children()
-        if len(children) == 2:
-            return children
-        time.sleep(0.01)
-    raise AssertionError("the command never started its two pool processes")
+        return children if len(children) == 2 else []
+
+    return wait_until(
+        both, seconds=60, pause=0.01, failure="the command never started its two pool processes"
+    )
 
 
 #: A batch long enough that the test acts while the pool still has most of it to do:

@@ -20,6 +20,7 @@ import recolor
 from recolor.cli import main
 from recolor.files import atomic
 from recolor.files.atomic import atomic_write, remove_leftovers
+from tests.processes import wait_for_signal_handlers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -334,7 +335,7 @@ def test_a_batch_stopped_by_a_signal_at_any_moment_leaves_no_temporary_file(
             stderr=subprocess.PIPE,
             env=environment,
         )
-        _handlers_in_place(process)
+        wait_for_signal_handlers(process)
         time.sleep(moment)
         process.send_signal(signal_number)
         _, err = process.communicate(timeout=60)
@@ -350,20 +351,6 @@ def test_a_batch_stopped_by_a_signal_at_any_moment_leaves_no_temporary_file(
             assert last.startswith(("recolor: interrupted", "recolor: stopped by")), err
 
 
-@needs_posix_signals
-def _handlers_in_place(process: subprocess.Popen[bytes]) -> None:
-    """Wait until ``process`` catches SIGTERM: recolor's handlers, set before its heavy
-    imports, are in place (before then it is Python starting, which recolor cannot touch)."""
-    status = Path(f"/proc/{process.pid}/status")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        caught = [line for line in status.read_text().splitlines() if line.startswith("SigCgt:")]
-        if caught and int(caught[0].split()[1], 16) & (1 << (signal.SIGTERM - 1)):
-            return
-        time.sleep(0.001)
-    raise AssertionError("recolor never set its signal handlers")
-
-
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("delay", [0.0, 0.02, 0.1])
 def test_ctrl_c_from_the_first_moment_recolor_handles_it_is_one_line(delay: float) -> None:
@@ -375,7 +362,7 @@ def test_ctrl_c_from_the_first_moment_recolor_handles_it_is_one_line(delay: floa
         stderr=subprocess.PIPE,
         cwd=REPO,
     )
-    _handlers_in_place(process)
+    wait_for_signal_handlers(process)
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)

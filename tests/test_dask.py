@@ -31,6 +31,7 @@ import recolor.cli
 from recolor.files.atomic import remove_leftovers
 from recolor.testing import assert_image_equal
 from tests.images import speckled
+from tests.processes import wait_until
 
 da = pytest.importorskip("dask.array", reason='needs the dask extra: pip install "recolor[dask]"')
 distributed = pytest.importorskip("distributed")
@@ -449,33 +450,40 @@ def test_a_worker_killed_while_writing_leaves_a_temporary_file_the_next_run_remo
 def _wait_for_workers(client: distributed.Client, cluster: object) -> list[str]:
     """Return the cluster's two workers once both live and the scheduler lists them alone. A
     restarted worker imports recolor, numpy and OpenCV: slow on a busy machine."""
-    deadline = time.monotonic() + 600
-    while True:
+
+    def both_listed() -> list[str]:
         live = _live_workers(cluster)
-        if len(live) == 2 and set(live) == set(client.scheduler_info()["workers"]):
-            return live
-        assert time.monotonic() < deadline, "the cluster has not two workers 10 minutes on"
-        time.sleep(0.05)
+        listed = len(live) == 2 and set(live) == set(client.scheduler_info()["workers"])
+        return live if listed else []
+
+    return wait_until(
+        both_listed,
+        seconds=600,
+        pause=0.05,
+        failure="the cluster has not two workers 10 minutes on",
+    )
 
 
 def _wait_until_idle(client: distributed.Client, cluster: object) -> None:
     """Return once no worker runs a task. A task whose result died with its worker after
     the batch took it may have been started again: that run finds its output written and
     removes its own temporary file, but it may still be running when the batch returns."""
-    deadline = time.monotonic() + 120
-    while any(
-        client.run(_tasks_running, workers=_live_workers(cluster), on_error="ignore").values()
-    ):
-        assert time.monotonic() < deadline, "the cluster still runs a task 2 minutes on"
-        time.sleep(0.05)
+
+    def idle() -> bool:
+        running = client.run(_tasks_running, workers=_live_workers(cluster), on_error="ignore")
+        return not any(running.values())
+
+    wait_until(idle, seconds=120, pause=0.05, failure="the cluster still runs a task 2 minutes on")
 
 
 def _wait_until_dead(pid: int) -> None:
     """Return once the process is gone or a zombie: until then its nanny still counts it."""
-    deadline = time.monotonic() + 60
-    while not _dead(pid):
-        assert time.monotonic() < deadline, f"process {pid} still runs a minute after SIGKILL"
-        time.sleep(0.01)
+    wait_until(
+        lambda: _dead(pid),
+        seconds=60,
+        pause=0.01,
+        failure=f"process {pid} still runs a minute after SIGKILL",
+    )
 
 
 def _dead(pid: int) -> bool:
