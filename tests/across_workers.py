@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 __all__ = ["made_once", "one_at_a_time", "shared_folder"]
 
@@ -30,6 +29,10 @@ def one_at_a_time(
     name: str, config: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
     """Held by one process of the run at a time, among all that ask for ``name``."""
+    # Imported here: the bench command (its own extras, no filelock) loads the tests'
+    # conftest.py as it collects, and never runs a test that locks.
+    from filelock import FileLock
+
     with FileLock(shared_folder(config, tmp_path_factory) / f"{name}.lock"):
         yield
 
