@@ -251,6 +251,23 @@ print("opencv threads after collection:", cv2.getNumThreads())
     assert int(after.group(1)) == int(header.group(1))
 
 
+def test_collecting_the_benchmarks_imports_neither_opencv_nor_numba() -> None:
+    # Every pytest run with the plugin names the machine; the versions of the libraries the
+    # suite measures are read only where a figure is stored or compared. Their imports cost
+    # 0.3 s a run here, and the tests and the docs start about a hundred such runs.
+    script = """
+import contextlib, io, sys, pytest
+with contextlib.redirect_stdout(io.StringIO()):
+    pytest.main(["--benchmark-only", "--collect-only", "-p", "no:cacheprovider",
+                 "benchmarks/bench_threads.py"])
+print(sorted(name for name in ("cv2", "numba") if name in sys.modules))
+"""
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.splitlines()[-1] == "[]", completed.stdout[-2000:]
+
+
 # ------------------------------------------------- a protocol change, end to end
 
 TINY_BENCH = """
