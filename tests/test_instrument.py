@@ -254,7 +254,7 @@ print("opencv threads after collection:", cv2.getNumThreads())
 def test_collecting_the_benchmarks_imports_neither_opencv_nor_numba() -> None:
     # Every pytest run with the plugin names the machine; the versions of the libraries the
     # suite measures are read only where a figure is stored or compared. Their imports cost
-    # 0.3 s a run here, and the tests and the docs start about a hundred such runs.
+    # 0.3 s a run here, and one run of the tests starts some 80 such runs.
     script = """
 import contextlib, io, sys, pytest
 with contextlib.redirect_stdout(io.StringIO()):
