@@ -23,7 +23,6 @@ from benchmarks.instrument.machine import machine_facts
 from benchmarks.instrument.wallclock import decision, gate, measure, storage
 from benchmarks.instrument.wallclock.timing import ROUND_SECONDS_ENV_VAR, ROUNDS
 from tests.across_workers import made_once
-from tests.conftest import SUBPROCESS_PYTEST_OPTIONS, XDIST_VARIABLES
 from tests.deterministic_source import HOST_ENV_VAR, SOURCE, SOURCE_ENV_VAR
 from tests.project import ScratchRepository, copy_project
 
@@ -345,9 +344,15 @@ def gate_repository(
 ) -> ScratchRepository:
     """The project as a git repository of its own, one tiny benchmark committed, its workers
     fed by the deterministic source: a stored figure names this repository's commit."""
+    return _tiny_repository(pytester.path, monkeypatch)
+
+
+def _tiny_repository(root: Path, monkeypatch: pytest.MonkeyPatch) -> ScratchRepository:
+    """The project under ``root`` with the tiny benchmark committed; the pytest runs started
+    from here import it, and their workers are fed by the deterministic source."""
     if shutil.which("git") is None:
         pytest.skip("needs git")
-    repository = ScratchRepository(pytester.path)
+    repository = ScratchRepository(root)
     (repository.root / "benchmarks" / "bench_tiny.py").write_text(BENCH_FILE)
     repository.commit("base")
     monkeypatch.setenv("PYTHONPATH", str(repository.root))
@@ -359,7 +364,7 @@ def _run_tiny(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return _run(pytester, "benchmarks/bench_tiny.py", *args)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def recorded_baseline(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
@@ -367,22 +372,14 @@ def recorded_baseline(
 
     Recorded once in the run, by the first worker that asks, for the tests that judge a run
     against a recorded figure (recording itself is what test_gate_end_to_end tests); each
-    writes it beside a commit of its own with :func:`_recorded_in`.
+    writes it beside a commit of its own with :func:`_recorded_in`. A test's fixture, so
+    that its pytest run gets the environment the autouse fixtures give every test's own.
     """
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
 
     def record() -> str:
-        repository = ScratchRepository(tmp_path_factory.mktemp("recorded"))
-        (repository.root / "benchmarks" / "bench_tiny.py").write_text(BENCH_FILE)
-        repository.commit("base")
-        baseline = repository.root / "baseline.json"
         with pytest.MonkeyPatch.context() as patch:
-            for name in XDIST_VARIABLES:
-                patch.delenv(name, raising=False)
-            patch.setenv("PYTEST_ADDOPTS", SUBPROCESS_PYTEST_OPTIONS)
-            patch.setenv("PYTHONPATH", str(repository.root))
-            _deterministic(patch)
+            repository = _tiny_repository(tmp_path_factory.mktemp("recorded"), patch)
+            baseline = repository.root / "baseline.json"
             recorded = subprocess.run(
                 [
                     *(sys.executable, "-m", "pytest", *_RUN_OPTIONS, "benchmarks/bench_tiny.py"),
