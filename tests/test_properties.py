@@ -10,6 +10,7 @@ oracle is :func:`recolor.testing.reference_recolor`.
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -102,3 +103,27 @@ def test_recolouring_twice_changes_nothing_more(name: str, example: Example) -> 
     once = function(image, example.old, example.new, tolerance=example.tolerance)
     twice = function(once, example.old, example.new, tolerance=example.tolerance)
     assert_image_equal(twice, once)
+
+
+#: Techniques that work a strip of rows at a time, and the module setting that sizes it.
+STRIPS = [
+    ("opencv_native", "recolor.techniques.opencv_techniques", "_STRIP_BYTES"),
+    ("numpy_packed", "recolor.techniques.numpy_techniques", "_BLOCK_BYTES"),
+]
+
+
+@pytest.mark.parametrize(("name", "module", "setting"), STRIPS)
+@given(example=examples(), strip_bytes=st.integers(1, 4096))
+def test_strips_cut_anywhere_give_the_reference(
+    name: str, module: str, setting: str, example: Example, strip_bytes: int
+) -> None:
+    """The examples fit one strip of the real size; strips from one byte cut them anywhere."""
+    assume(_takes(example))
+    function = _function(name)
+    image = example.image.array
+    expected = reference_recolor(image, example.old, example.new, tolerance=example.tolerance)
+
+    with mock.patch(f"{module}.{setting}", strip_bytes):
+        result = function(image, example.old, example.new, tolerance=example.tolerance)
+
+    assert_image_equal(result, expected)

@@ -79,9 +79,10 @@ class RentOrBuy:
 
 # Arrays. With a tolerance, or on 3 channels, numba's range kernels stream
 # when they are worth loading; without them, opencv_native's passes of
-# absolute differences are the fastest (5 to 8 times a copy at 998x998). The
-# kernels' figures are those of the exact match, whose saving per pixel is the
-# smaller, so a range never buys them sooner than it should.
+# absolute differences are the fastest (3 to 4 times a copy at 998x998 on
+# one thread, 4 to 6 on two). The kernels' figures are those of the exact
+# match, whose saving per pixel is the smaller, so a range never buys them
+# sooner than it should.
 _RANGES = "opencv_native"
 # Exact matches on 1 or 4 channels: numpy_packed, until the image no longer
 # stays in cache between its passes, where opencv_native's single pass wins
