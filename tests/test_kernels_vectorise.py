@@ -62,6 +62,7 @@ for name, kernel in compiled.items():
     (asm,) = kernel.inspect_asm().values()
     found[name] = sorted(set(re.findall(r"^\\s+(v[a-z0-9]+)\\s+[^\\n]*%[xyz]mm", asm, re.M)))
     found[name + " zmm"] = "%zmm" in asm or "%k1" in asm
+    found[name + " wide"] = sorted(set(re.findall(r"^\\s+(v[a-z0-9]+)\\s+[^\\n]*%zmm", asm, re.M)))
 print(json.dumps(found))
 """
 
@@ -111,3 +112,8 @@ def test_the_range_kernels_compare_and_select_bytes_in_vectors(cpu: str, tmp_pat
             assert used & SHUFFLE, (
                 f"{kernel} for {cpu} ({level}): 3 channels not vectorised: {used}"
             )
+        if shuffle and level == "AVX-512":
+            # The shuffles bound the 3-channel loop: 512-bit ones do twice the work.
+            wide = set(found[kernel + " wide"])
+            assert wide & SHUFFLE, f"{kernel} for {cpu}: no 512-bit shuffle in {wide}"
+            assert wide & COMPARE, f"{kernel} for {cpu}: no 512-bit compare in {wide}"
