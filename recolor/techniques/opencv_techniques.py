@@ -117,19 +117,18 @@ def _copy_out_of_range_onto_new(request: Request) -> npt.NDArray[np.uint8]:
     strip_rows = max(1, strip_bytes // row_bytes)
     out_of_range = _OutOfRange(request)
     out = np.empty(source.shape, np.uint8)
+    cells: npt.NDArray[Any] = source  # what copyTo moves: pixels, or their words
+    out_cells: npt.NDArray[Any] = out
+    if request.channels == 4:
+        # The pixels as words, so that copyTo moves 4 bytes per mask byte.
+        cells, out_cells = _words_of(source), _words_of(out)
     # One row of ``new``: filling with it row by row is a copy, where ``out[...] = new``
     # on 3 channels is a strided loop at 80 times a copy.
-    new_row = np.tile(np.array(request.new, np.uint8), width)
+    new_row = np.tile(np.array(request.new, np.uint8), width).view(cells.dtype)
     for start in range(0, height, strip_rows):
-        pixels = source[start : start + strip_rows]
-        strip_out = out[start : start + strip_rows]
-        keep = out_of_range(pixels)
-        np.copyto(strip_out.reshape(pixels.shape[0], row_bytes), new_row)
-        if request.channels == 4:
-            # The pixels as words, so that copyTo moves 4 bytes per mask byte.
-            cv2.copyTo(_words_of(pixels), keep, dst=_words_of(strip_out))
-        else:
-            cv2.copyTo(pixels, keep, dst=strip_out)
+        rows = slice(start, start + strip_rows)
+        keep = out_of_range(source[rows])
+        _copied_onto_new(cells[rows], keep, new_row, out=out_cells[rows])
     return out.reshape(request.pixels.shape)
 
 
@@ -178,10 +177,16 @@ def _words_of(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
 
 
 def _copied_onto_new(
-    source: npt.NDArray[Any], keep: npt.NDArray[np.uint8], new: npt.NDArray[Any]
+    source: npt.NDArray[Any],
+    keep: npt.NDArray[np.uint8],
+    new: npt.NDArray[Any],
+    *,
+    out: npt.NDArray[Any] | None = None,
 ) -> npt.NDArray[Any]:
-    """An image of ``new`` (one pixel, or one row) with ``source`` copied where ``keep``."""
-    out = np.empty(source.shape, source.dtype)
+    """An image of ``new`` (one pixel, or one row) with ``source`` copied where ``keep``,
+    into ``out`` when given (the shape and type of ``source``)."""
+    if out is None:
+        out = np.empty(source.shape, source.dtype)
     np.copyto(out.reshape(source.shape[0], -1), new)
     opencv().copyTo(source, keep, dst=out)
     return out
